@@ -1,0 +1,39 @@
+/*
+ * conf.h: the daemon's configuration, one field per keyword in options.def.
+ */
+#ifndef FTPD_CONF_H
+#define FTPD_CONF_H
+
+#include <stddef.h>
+
+struct conf {
+#define OPT_BOOL(f, d, desc)		int f;
+#define OPT_INT(f, d, lo, hi, desc)	long f;
+#define OPT_OCT(f, d, desc)		unsigned f;
+#define OPT_STR(f, d, desc)		char *f;
+#define OPT_ENUM(f, d, ch, desc)	char *f;
+#include "options.def"
+#undef OPT_BOOL
+#undef OPT_INT
+#undef OPT_OCT
+#undef OPT_STR
+#undef OPT_ENUM
+};
+
+/* Fill C with the defaults from options.def. */
+void	 conf_defaults(struct conf *c);
+/*
+ * Parse the file PATH ("keyword value" lines) into C.  If MISSING_OK and the file
+ * does not exist, return 0.  On error, write "file:line: why" into ERR and return -1.
+ */
+int	 conf_load(struct conf *c, const char *path, int missing_ok, char *err, size_t errsz);
+/* Set one keyword from "keyword=value" (-o); -1 and ERR on failure. */
+int	 conf_set_arg(struct conf *c, const char *arg, char *err, size_t errsz);
+/* Set KEYWORD to VALUE; -1 and ERR (without location) on failure. */
+int	 conf_set(struct conf *c, const char *keyword, const char *value, char *err, size_t errsz);
+/* Cross-keyword checks (e.g. pasv_min_port <= pasv_max_port); -1 and ERR on failure. */
+int	 conf_validate(const struct conf *c, char *err, size_t errsz);
+/* Call FN for every keyword, in options.def order (for the man-page check). */
+void	 conf_foreach(void (*fn)(const char *keyword, const char *type, const char *desc, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * limits.h: every fixed limit of the daemon, each with the reason for its value.
+ * Nothing else in the tree defines a size that bounds client input.
+ */
+#ifndef FTPD_LIMITS_H
+#define FTPD_LIMITS_H
+
+#define MAX_CMDLINE	4096	/* longest control line incl. CRLF; longer lines get 500 */
+#define MAX_USER	128	/* longest user name accepted by USER */
+#define MAX_PASS	256	/* longest password accepted by PASS */
+#define MAX_PATH	4096	/* PATH_MAX on Linux: longest path we build */
+#define PRIV_MSG_MAX	(MAX_CMDLINE + 64)	/* largest IPC frame: a control line plus header */
+#define REPLY_MAX	(256 * 1024)	/* largest reply (STAT of a big directory is cut here) */
+#define DATA_BUFSZ	65536	/* one read/write on a data connection */
+#define LOGIN_TRIES	3	/* failed PASS per connection before 421 */
+#define LOGIN_DELAY	3	/* seconds before a failed-login 530 */
+#define PRELOGIN_ERRORS	10	/* unknown/invalid commands before login before 421 (ALPACA) */
+#define GLOB_MAX_ENTRIES 10000	/* directory entries a wildcard may match */
+#define GLOB_MAX_SCAN	100000	/* directory entries a wildcard may look at */
+#define LIST_MAX_ENTRIES 200000	/* entries one listing may send; more are cut with a log line */
+#define MAX_GROUPS	256	/* supplementary groups a user may have */
+#define MAX_FILE_LINES	1000	/* lines read from ftpusers, ftpchroot, shells, motd... */
+#define MSG_FILE_MAX	8192	/* bytes of a welcome/motd/.message file shown to a client */
+#define STOU_TRIES	100	/* candidate names STOU tries before giving up */
+#define MAX_CONF_VALUE	1024	/* longest value in ftpd.conf or -o */
+
+#endif

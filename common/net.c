@@ -1,0 +1,235 @@
+/*
+ * net.c: address helpers and the standalone (-D) listener.
+ *
+ * Owns the -D accept loop, which hands each connection to the same code path
+ * inetd would have started; the listener itself never reads client bytes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+#include "net.h"
+
+socklen_t
+net_len(const union sockaddr_u *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
+}
+
+void
+net_unmap(union sockaddr_u *a)
+{
+	struct sockaddr_in in;
+
+	if (a->sa.sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr))
+		return;
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	in.sin_port = a->in6.sin6_port;
+	memcpy(&in.sin_addr, &a->in6.sin6_addr.s6_addr[12], 4);
+	memset(a, 0, sizeof(*a));
+	a->in = in;
+}
+
+void
+net_ntop(const union sockaddr_u *a, char *out, size_t outsz)
+{
+	const void *p = a->sa.sa_family == AF_INET6 ?
+	    (const void *)&a->in6.sin6_addr : (const void *)&a->in.sin_addr;
+
+	if (inet_ntop(a->sa.sa_family, p, out, (socklen_t)outsz) == NULL)
+		str_copy(out, outsz, "?");
+}
+
+int
+net_port(const union sockaddr_u *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in.sin_port);
+}
+
+void
+net_set_port(union sockaddr_u *a, int port)
+{
+	if (a->sa.sa_family == AF_INET6)
+		a->in6.sin6_port = htons((uint16_t)port);
+	else
+		a->in.sin_port = htons((uint16_t)port);
+}
+
+int
+net_same_addr(const union sockaddr_u *a, const union sockaddr_u *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return 0;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
+}
+
+int
+net_pton(int family, const char *s, union sockaddr_u *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->sa.sa_family = (sa_family_t)family;
+	if (family == AF_INET)
+		return inet_pton(AF_INET, s, &a->in.sin_addr) == 1 ? 0 : -1;
+	if (family == AF_INET6)
+		return inet_pton(AF_INET6, s, &a->in6.sin6_addr) == 1 ? 0 : -1;
+	return -1;
+}
+
+void
+net_tune_data(int fd)
+{
+	int one = 1, tos = 0x08;	/* IPTOS_THROUGHPUT */
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+}
+
+/* Bind one listening socket for AI; -1 if it cannot be bound. */
+static int
+net_bind_one(const struct addrinfo *ai)
+{
+	int fd, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 128) == -1) {
+		log_msg(LOG_WARNING, "cannot listen on a %s address: %s",
+		    ai->ai_family == AF_INET6 ? "IPv6" : "IPv4", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Open the listening sockets; returns how many (at most MAX). */
+static int
+net_bind_all(const struct conf *c, struct pollfd *pfd, int max)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[16];
+	int n = 0, e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_family = !strcmp(c->listen_family, "inet") ? AF_INET :
+	    !strcmp(c->listen_family, "inet6") ? AF_INET6 : AF_UNSPEC;
+	str_fmt(port, sizeof(port), "%ld", c->listen_port);
+	e = getaddrinfo(c->listen_address[0] ? c->listen_address : NULL, port, &hints, &res);
+	if (e != 0)
+		die("listen_address %s: %s", c->listen_address, gai_strerror(e));
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		int fd = net_bind_one(ai);
+
+		if (fd != -1) {
+			pfd[n].fd = fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+	}
+	freeaddrinfo(res);
+	if (n == 0)
+		die("no address to listen on (port %s)", port);
+	return n;
+}
+
+static volatile sig_atomic_t net_children;
+
+static void
+net_reap(int sig)
+{
+	int saved = errno;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		net_children--;
+	errno = saved;
+}
+
+/* Fork a session for the accepted connection FD. */
+static void
+net_spawn(int fd, const struct pollfd *pfd, int n, void (*serve)(void *), void *arg)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int i;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		for (i = 0; i < n; i++)
+			close(pfd[i].fd);
+		if (dup2(fd, 0) == -1 || dup2(fd, 1) == -1)
+			die("dup2: %s", strerror(errno));
+		if (fd > 1)
+			close(fd);
+		serve(arg);
+		_exit(0);
+	}
+	if (pid > 0)
+		net_children++;
+	else
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+}
+
+void
+net_listen_loop(const struct conf *c, void (*serve)(void *), void *arg)
+{
+	struct pollfd pfd[8];
+	struct sigaction sa;
+	int n, i;
+
+	n = net_bind_all(c, pfd, 8);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = net_reap;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	log_msg(LOG_INFO, "listening on port %ld", c->listen_port);
+	for (;;) {
+		if (poll(pfd, (nfds_t)n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			fd = accept4(pfd[i].fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd == -1)
+				continue;
+			if (c->max_clients > 0 && net_children >= c->max_clients) {
+				static const char full[] = "421 Too many connections, try later.\r\n";
+
+				if (write(fd, full, sizeof(full) - 1) < 0)
+					log_msg(LOG_DEBUG, "client gone before 421");
+				close(fd);
+				continue;
+			}
+			net_spawn(fd, pfd, n, serve, arg);
+		}
+	}
+}

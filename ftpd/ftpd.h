@@ -1,0 +1,36 @@
+/*
+ * ftpd.h: the entry points of the session's processes.
+ */
+#ifndef FTPD_FTPD_H
+#define FTPD_FTPD_H
+
+#include "privdrop.h"
+
+struct session;
+
+/*
+ * monitor.c: serve one session whose control connection is fd 0/1, as inetd
+ * starts us.  Forks the control process and, per login, the user process;
+ * stays root; returns only when the session is over.
+ */
+void	 monitor_run(struct session *s);
+
+/* control.c: the control process's loop; never returns. */
+void	 control_run(struct session *s) __attribute__((noreturn));
+
+/*
+ * userproc.c: the user process's loop, entered with root still held; drops to
+ * CR and never returns.  RELAY is its end of the control relay, MON its
+ * channel to the monitor, XFERLOG an open xferlog descriptor or -1.
+ */
+void	 user_run(struct session *s, const struct creds *cr, int relay, int mon)
+	    __attribute__((noreturn));
+
+/* Ask the monitor for a socket bound to port 20 of ADDR's family; -1 if refused. */
+int	 user_port20(struct session *s);
+
+
+
+/* userproc.c: end the user process, telling the control process why (END_*). */
+void	 user_end(struct session *s, int why) __attribute__((noreturn));
+#endif

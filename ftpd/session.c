@@ -1,0 +1,43 @@
+/*
+ * session.c: creating and resetting the per-session state.
+ *
+ * Owns the defaults of a session (RFC 959 5.3: TYPE A N, MODE S, STRU F, no
+ * data set-up).  Never does I/O.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "listing.h"
+#include "session.h"
+
+void
+session_init(struct session *s, const struct conf *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->conf = c;
+	s->client_in = 0;
+	s->client_out = 1;
+	s->mon_fd = -1;
+	s->relay_fd = -1;
+	s->xferlog_fd = -1;
+	s->pasv_fd = -1;
+	s->idle_timeout = c->idle_timeout;
+	s->umask = (mode_t)c->umask;
+	s->mlst_facts = MLST_DEFAULT;
+	buf_init(&s->welcome, MSG_FILE_MAX * 2);
+	buf_init(&s->queued, MAX_CMDLINE);
+	session_reset_transfer_state(s);
+}
+
+void
+session_reset_transfer_state(struct session *s)
+{
+	s->type_ascii = 1;
+	s->rest = 0;
+	s->have_rnfr = 0;
+	s->epsv_all = 0;
+	s->data_mode = DATA_NONE;
+	if (s->pasv_fd != -1)
+		close(s->pasv_fd);
+	s->pasv_fd = -1;
+}

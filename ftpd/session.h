@@ -1,0 +1,110 @@
+/*
+ * session.h: the state of one FTP session, shared by its processes.
+ *
+ * One struct session exists per process; each process is forked from the one
+ * before it, so a child starts with its parent's view and keeps only the part
+ * its role owns (see DESIGN.md):
+ *   monitor  root; PAM and privileged helpers; never reads network bytes
+ *   control  nopriv_user in empty_dir; owns the client connection; pre-login commands
+ *   user     the logged-in user; post-login commands; owns the data connections
+ *   transfer one data transfer, forked by the user process
+ */
+#ifndef FTPD_SESSION_H
+#define FTPD_SESSION_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "limits.h"
+#include "net.h"
+
+/* IPC message types (common/ipc.h frames) */
+enum {
+	MON_AUTH = 1,	/* control -> monitor: str user, str password */
+	MON_AUTH_OK,	/* monitor -> control: fd = relay socket to the new user process */
+	MON_AUTH_FAIL,	/* monitor -> control: u8 close, str reason */
+	MON_PORT20,	/* user -> monitor: bytes sockaddr to bind on port 20 */
+	MON_FD,		/* monitor -> user: fd = the bound socket (or none) */
+	REL_INIT,	/* control -> user: u32 mlst facts */
+	REL_CMD,	/* control -> user: str command line */
+	REL_REPLY,	/* user -> control: bytes to send to the client */
+	REL_BUSY,	/* user -> control: u8 transfer running (suspends the idle timer) */
+	REL_IDLE,	/* user -> control: u32 new idle timeout (SITE IDLE) */
+	REL_END		/* user -> control: u8 END_* why the user process ends */
+};
+#define END_QUIT	0
+#define END_REIN	1
+
+enum data_mode { DATA_NONE, DATA_PORT, DATA_PASV };
+
+struct xfer;
+
+struct session {
+	const struct conf *conf;
+	union sockaddr_u peer;		/* the client's end of the control connection */
+	union sockaddr_u local;		/* our end */
+	char		 peer_str[64];	/* numeric peer address, for logs */
+	pid_t		 monitor_pid;
+
+	/* control process */
+	int		 client_in, client_out;	/* fd 0 / 1 */
+	int		 mon_fd;		/* to the monitor, -1 in the user process */
+	int		 relay_fd;		/* control <-> user process, -1 before login */
+	long		 idle_timeout;
+	int		 busy;			/* a transfer runs: no idle timeout */
+	char		 user[MAX_USER + 1];	/* from USER, before login */
+	int		 have_user;
+	int		 prelogin_errors;
+	int		 quitting;
+	int		 xferlog_fd;		/* opened by the monitor, -1 if off */
+	struct buf	 welcome;		/* welcome_file, read before chroot */
+
+	/* user process */
+	int		 logged_in;
+	int		 anonymous;
+	int		 chrooted;
+	int		 may_write;		/* local user with write_enable */
+	uid_t		 uid;
+	gid_t		 gid;
+	char		 home[MAX_PATH];
+	int		 type_ascii;
+	int		 epsv_all;
+	off_t		 rest;
+	int		 have_rnfr;
+	char		 rnfr[MAX_PATH];
+	mode_t		 umask;
+	unsigned	 mlst_facts;
+	enum data_mode	 data_mode;
+	union sockaddr_u data_addr;		/* PORT/EPRT target */
+	int		 pasv_fd;		/* PASV/EPSV listener, -1 if none */
+	struct xfer	*xfer;			/* the running transfer, NULL if none */
+	struct buf	 queued;		/* one command received during a transfer */
+	int		 have_queued;
+	dev_t		 msg_dev[32];		/* directories whose .message was shown */
+	ino_t		 msg_ino[32];
+	int		 nmsg;
+
+	/* how reply() delivers a formatted reply */
+	void		(*send)(struct session *, const char *, size_t);
+};
+
+/* Set S to the state of a new connection on fds 0/1 with configuration C. */
+void	 session_init(struct session *s, const struct conf *c);
+/* Reset the per-login state (TYPE, REST, RNFR, data set-up) to RFC 959 defaults. */
+void	 session_reset_transfer_state(struct session *s);
+
+/*
+ * Format a reply and hand it to s->send.  TEXT may hold several lines ('\n'):
+ * all but the last become "code-line" continuation lines (lines that begin
+ * with a space are sent as they are, e.g. FEAT's), the last "code line".
+ * Control characters are replaced by '?' and IAC bytes doubled, so no client
+ * byte can end a reply line early.
+ */
+void	 reply(struct session *s, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Format a reply into OUT without sending it (unit tests, the fatal path). */
+void	 reply_format(struct buf *out, int code, const char *text);
+
+#endif

@@ -1,0 +1,436 @@
+/*
+ * transfer.c: one forked process per data transfer, and its result.
+ *
+ * Owns the byte loops (RETR, STOR, listings), TYPE A conversion on the wire,
+ * the rename that makes a finished upload visible, and the 150/226/426 replies.
+ * The transfer process never touches the control connection: it reports one
+ * fixed-size result on a pipe and its progress in a shared counter, and the
+ * user process replies.  An aborted or failed upload removes its temporary
+ * file and leaves the old file as it was.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ascii.h"
+#include "codes.h"
+#include "data.h"
+#include "ftpd.h"
+#include "ipc.h"
+#include "log.h"
+#include "path.h"
+#include "session.h"
+#include "transfer.h"
+
+struct xfer_result {
+	int		 code;
+	long long	 bytes;
+	char		 text[240];
+};
+
+struct xfer {
+	pid_t		 pid;
+	int		 pipe;
+	struct timespec	 start;
+	struct xfer_req	 req;
+};
+
+static volatile long long *xfer_bytes;	/* shared with the transfer process */
+
+void
+xfer_init(void)
+{
+	void *p = mmap(NULL, sizeof(long long), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	xfer_bytes = p;
+}
+
+int
+xfer_fd(const struct session *s)
+{
+	return s->xfer != NULL ? s->xfer->pipe : -1;
+}
+
+/* Write all of P to FD; -1 on error. */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+result(struct xfer_result *res, int code, const char *text)
+{
+	res->code = code;
+	str_copy(res->text, sizeof(res->text), text);
+}
+
+/* RETR: file to network. */
+static void
+xfer_send_file(struct session *s, struct xfer_req *r, int dfd, struct xfer_result *res)
+{
+	static char in[DATA_BUFSZ], out[DATA_BUFSZ * 2];
+	int last = 0;
+	ssize_t n;
+
+	while ((n = read(r->fd, in, sizeof(in))) > 0) {
+		size_t o = (size_t)n;
+		const char *p = in;
+
+		if (s->type_ascii) {
+			o = ascii_to_net(in, (size_t)n, out, &last);
+			p = out;
+		}
+		if (write_all(dfd, p, o) == -1) {
+			result(res, FTP_BADSENDNET, "Connection closed; transfer aborted.");
+			return;
+		}
+		*xfer_bytes += n;
+	}
+	if (n == -1)
+		result(res, FTP_LOCALERR, "Read error: transfer aborted.");
+	else
+		result(res, FTP_TRANSFEROK, "Transfer complete.");
+}
+
+/* STOR, APPE, STOU: network to file. */
+static void
+xfer_recv_file(struct session *s, struct xfer_req *r, int dfd, struct xfer_result *res)
+{
+	static char in[DATA_BUFSZ], out[DATA_BUFSZ + 1];
+	int cr = 0;
+	ssize_t n;
+
+	for (;;) {
+		size_t o;
+		const char *p = in;
+
+		n = read(dfd, in, sizeof(in));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			result(res, FTP_BADSENDNET, "Connection closed; transfer aborted.");
+			return;
+		}
+		o = (size_t)n;
+		if (s->type_ascii) {
+			o = ascii_from_net(in, (size_t)n, out, &cr);
+			p = out;
+		}
+		if (write_all(r->fd, p, o) == -1) {
+			result(res, errno == ENOSPC || errno == EDQUOT ? FTP_NOSPACE : FTP_LOCALERR,
+			    errno == ENOSPC || errno == EDQUOT ? "Insufficient storage space." :
+			    "Write error: transfer aborted.");
+			return;
+		}
+		if (n == 0)
+			break;
+		*xfer_bytes += n;
+	}
+	if (close(r->fd) == -1) {
+		r->fd = -1;
+		result(res, FTP_LOCALERR, "Write error: transfer aborted.");
+		return;
+	}
+	r->fd = -1;
+	if (r->temp[0] != '\0' && renameat2(AT_FDCWD, r->temp, AT_FDCWD, r->name,
+	    s->anonymous ? RENAME_NOREPLACE : 0) == -1) {
+		result(res, FTP_BADNAME, errno == EEXIST ? "File exists: not overwritten." :
+		    "Could not store the file.");
+		return;
+	}
+	result(res, FTP_TRANSFEROK, "Transfer complete.");
+}
+
+struct list_sink {
+	int dfd;
+};
+
+static int
+xfer_list_flush(struct buf *out, void *arg)
+{
+	const struct list_sink *k = arg;
+
+	if (write_all(k->dfd, buf_cstr(out), out->len) == -1)
+		return -1;
+	*xfer_bytes += (long long)out->len;
+	buf_reset(out);
+	return 0;
+}
+
+static void
+xfer_send_list(struct session *s, struct xfer_req *r, int dfd, struct xfer_result *res)
+{
+	struct buf out = BUF_INIT(LIST_FLUSH * 4);
+	struct list_sink k = { dfd };
+	char why[128];
+	int e;
+
+	r->list.flush = xfer_list_flush;
+	r->list.flush_arg = &k;
+	e = list_run(&r->list, &out, why, sizeof(why));
+	if (e == 0 && xfer_list_flush(&out, &k) == -1)
+		e = -2;
+	if (e == -1)
+		result(res, FTP_NOPERM, why);
+	else if (e == -2)
+		result(res, FTP_BADSENDNET, "Connection closed; transfer aborted.");
+	else
+		result(res, FTP_TRANSFEROK, "Directory send OK.");
+	buf_free(&out);
+}
+
+/* The transfer process: open the data connection, move the bytes, report. */
+static void __attribute__((noreturn))
+xfer_child(struct session *s, struct xfer_req *r, int bound, int out)
+{
+	struct xfer_result res;
+	int dfd;
+
+	memset(&res, 0, sizeof(res));
+	signal(SIGPIPE, SIG_IGN);
+	dfd = data_open(s, bound, res.text, sizeof(res.text));
+	if (dfd == -1)
+		res.code = FTP_BADSENDCONN;
+	else if (r->kind == XF_RETR)
+		xfer_send_file(s, r, dfd, &res);
+	else if (r->kind == XF_STOR)
+		xfer_recv_file(s, r, dfd, &res);
+	else
+		xfer_send_list(s, r, dfd, &res);
+	if (dfd != -1) {
+		shutdown(dfd, SHUT_WR);
+		close(dfd);
+	}
+	if (res.code != FTP_TRANSFEROK && r->temp[0] != '\0')
+		unlink(r->temp);
+	res.bytes = *xfer_bytes;
+	if (write_all(out, (const char *)&res, sizeof(res)) == -1)
+		_exit(1);
+	_exit(0);
+}
+
+static void
+xfer_busy(struct session *s, int busy)
+{
+	struct msg m;
+
+	msg_init(&m, REL_BUSY, 16);
+	msg_put_u8(&m, (uint8_t)busy);
+	msg_send(s->relay_fd, &m);
+	msg_free(&m);
+}
+
+static void
+xfer_cleanup_req(struct xfer_req *r)
+{
+	if (r->fd != -1)
+		close(r->fd);
+	r->fd = -1;
+	if (r->temp[0] != '\0')
+		unlink(r->temp);
+}
+
+static const char *
+xfer_default_opening(const struct session *s, const struct xfer_req *r, char *buf, size_t sz)
+{
+	if (r->kind == XF_LIST)
+		return "Here comes the directory listing.";
+	if (r->kind == XF_RETR)
+		str_fmt(buf, sz, "Opening %s mode data connection for %s (%lld bytes).",
+		    s->type_ascii ? "ASCII" : "BINARY", r->name, (long long)r->size);
+	else
+		str_fmt(buf, sz, "Opening %s mode data connection for %s.",
+		    s->type_ascii ? "ASCII" : "BINARY", r->name);
+	return buf;
+}
+
+void
+xfer_start(struct session *s, struct xfer_req *r)
+{
+	char text[MAX_PATH + 128];
+	struct xfer *x;
+	int p[2], bound = -1;
+
+	s->rest = 0;
+	if (s->data_mode == DATA_NONE) {
+		reply(s, FTP_BADSENDCONN, "Use PORT, EPRT, PASV or EPSV first.");
+		xfer_cleanup_req(r);
+		return;
+	}
+	if (s->data_mode == DATA_PORT && s->conf->connect_from_port_20)
+		bound = user_port20(s);
+	if (pipe2(p, O_CLOEXEC) == -1)
+		die("pipe: %s", strerror(errno));
+	reply(s, FTP_DATACONN, "%s", r->opening[0] ? r->opening :
+	    xfer_default_opening(s, r, text, sizeof(text)));
+	*xfer_bytes = 0;
+	x = xcalloc(1, sizeof(*x));
+	x->req = *r;
+	x->req.list.arg = x->req.list_arg;
+	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	if ((x->pid = fork()) == -1)
+		die("fork: %s", strerror(errno));
+	if (x->pid == 0) {
+		close(p[0]);
+		close(s->relay_fd);
+		if (s->mon_fd != -1)
+			close(s->mon_fd);
+		privdrop_die_with_parent(getppid());
+		xfer_child(s, &x->req, bound, p[1]);
+	}
+	close(p[1]);
+	if (bound != -1)
+		close(bound);
+	if (x->req.fd != -1)
+		close(x->req.fd);
+	x->req.fd = -1;
+	x->pipe = p[0];
+	if (s->pasv_fd != -1)
+		close(s->pasv_fd);
+	s->pasv_fd = -1;
+	s->data_mode = DATA_NONE;
+	s->xfer = x;
+	xfer_busy(s, 1);
+}
+
+/* Append the wu-ftpd xferlog line for a finished transfer. */
+static void
+xfer_log(struct session *s, const struct xfer *x, const struct xfer_result *res, long secs)
+{
+	char cwd[MAX_PATH], path[MAX_PATH], when[64];
+	struct buf line = BUF_INIT(MAX_PATH * 2);
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	if (s->xferlog_fd == -1 || x->req.kind == XF_LIST)
+		return;
+	if (getcwd(cwd, sizeof(cwd)) == NULL || path_join(cwd, x->req.name, path, sizeof(path)) == -1)
+		str_copy(path, sizeof(path), x->req.name);
+	for (i = 0; path[i] != '\0'; i++)
+		if ((unsigned char)path[i] <= ' ')
+			path[i] = '_';
+	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", localtime_r(&t, &tm));
+	buf_appendf(&line, "%s %ld %s %lld %s %c _ %c %c %s ftp 0 * %c\n", when,
+	    secs < 1 ? 1 : secs, s->peer_str, res->bytes, path, s->type_ascii ? 'a' : 'b',
+	    x->req.kind == XF_RETR ? 'o' : 'i', s->anonymous ? 'a' : 'r', s->user,
+	    res->code == FTP_TRANSFEROK ? 'c' : 'i');
+	if (write(s->xferlog_fd, buf_cstr(&line), line.len) < 0)
+		log_msg(LOG_WARNING, "xferlog: %s", strerror(errno));
+	buf_free(&line);
+}
+
+/* Reap the transfer process and forget the transfer. */
+static void
+xfer_end(struct session *s)
+{
+	struct xfer *x = s->xfer;
+
+	while (waitpid(x->pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	close(x->pipe);
+	if (x->req.temp[0] != '\0' && access(x->req.temp, F_OK) == 0)
+		unlink(x->req.temp);
+	free(x);
+	s->xfer = NULL;
+	xfer_busy(s, 0);
+}
+
+void
+xfer_finish(struct session *s)
+{
+	struct xfer *x = s->xfer;
+	struct xfer_result res;
+	struct timespec t;
+	ssize_t n;
+
+	memset(&res, 0, sizeof(res));
+	while ((n = read(x->pipe, &res, sizeof(res))) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(res) || res.code < 100 || res.code > 599) {
+		res.code = FTP_LOCALERR;
+		str_copy(res.text, sizeof(res.text), "Transfer failed: local error.");
+	}
+	res.text[sizeof(res.text) - 1] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	xfer_log(s, x, &res, (long)(t.tv_sec - x->start.tv_sec));
+	if (s->conf->log_sessions)
+		log_msg(LOG_INFO, "%s %s: %d, %lld bytes", x->req.kind == XF_STOR ? "store" :
+		    x->req.kind == XF_RETR ? "retrieve" : "list", x->req.name, res.code, res.bytes);
+	xfer_end(s);
+	reply(s, res.code, "%s", res.text);
+}
+
+void
+xfer_kill(struct session *s)
+{
+	if (s->xfer == NULL)
+		return;
+	kill(s->xfer->pid, SIGKILL);
+	xfer_end(s);
+}
+
+void
+xfer_abort(struct session *s)
+{
+	struct pollfd p;
+
+	if (s->xfer != NULL) {	/* finished before the ABOR came: report it first */
+		p.fd = s->xfer->pipe;
+		p.events = POLLIN;
+		if (poll(&p, 1, 0) == 1)
+			xfer_finish(s);
+	}
+	if (s->xfer == NULL) {
+		if (s->data_mode != DATA_NONE) {
+			if (s->pasv_fd != -1)
+				close(s->pasv_fd);
+			s->pasv_fd = -1;
+			s->data_mode = DATA_NONE;
+			reply(s, FTP_ABOR_NOCONN, "No transfer to abort; data connection closed.");
+		} else
+			reply(s, FTP_TRANSFEROK, "No transfer to abort.");
+		return;
+	}
+	kill(s->xfer->pid, SIGKILL);
+	xfer_end(s);
+	reply(s, FTP_BADSENDNET, "Connection closed; transfer aborted.");
+	reply(s, FTP_TRANSFEROK, "Abort successful.");
+}
+
+void
+xfer_status(struct session *s)
+{
+	const struct xfer *x = s->xfer;
+
+	if (x->req.kind == XF_RETR)
+		reply(s, FTP_FILESTATUS, "Status: %lld of %lld bytes transferred.",
+		    *xfer_bytes, (long long)(x->req.size - x->req.offset));
+	else
+		reply(s, FTP_FILESTATUS, "Status: %lld bytes transferred.", *xfer_bytes);
+}

@@ -1,0 +1,188 @@
+/*
+ * userproc.c: the user process, which runs every post-login command.
+ *
+ * Forked by the monitor after a successful login; drops to the user's uid,
+ * gid and groups (inside the chroot where policy says) before reading any
+ * command, and from then on can never regain root.  Commands arrive from the
+ * control process over the relay and replies go back the same way; this
+ * process never sees the client's control socket.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codes.h"
+#include "commands.h"
+#include "files.h"
+#include "ftpd.h"
+#include "ipc.h"
+#include "listing.h"
+#include "log.h"
+#include "session.h"
+#include "transfer.h"
+
+static void
+usr_send(struct session *s, const char *p, size_t n)
+{
+	struct msg m;
+
+	msg_init(&m, REL_REPLY, n + 8);
+	msg_put_bytes(&m, p, n);
+	if (msg_send(s->relay_fd, &m) == -1)
+		_exit(0);	/* the control process is gone */
+	msg_free(&m);
+}
+
+void
+user_end(struct session *s, int why)
+{
+	struct msg m;
+
+	xfer_kill(s);
+	msg_init(&m, REL_END, 8);
+	msg_put_u8(&m, (uint8_t)why);
+	msg_send(s->relay_fd, &m);
+	msg_free(&m);
+	_exit(0);
+}
+
+int
+user_port20(struct session *s)
+{
+	struct msg m, r;
+	int fd;
+
+	msg_init(&m, MON_PORT20, PRIV_MSG_MAX);
+	msg_put_bytes(&m, &s->local, net_len(&s->local));
+	if (msg_send(s->mon_fd, &m) == -1 || msg_recv(s->mon_fd, &r, PRIV_MSG_MAX) == -1 ||
+	    r.type != MON_FD)
+		die("monitor gone");
+	msg_free(&m);
+	fd = r.fd;
+	msg_free(&r);
+	return fd;
+}
+
+/* Names for the listing cache, looked up while /etc is still reachable. */
+static void
+usr_seed_names(const struct session *s)
+{
+	struct passwd *pw = getpwuid(s->uid);
+	struct group *gr = getgrgid(s->gid);
+
+	list_names_seed(s->uid, pw ? pw->pw_name : s->user, s->gid, gr ? gr->gr_name : "");
+}
+
+/* Drop to the user and say hello (230, with the motd and .message). */
+static void
+usr_login(struct session *s, const struct creds *cr)
+{
+	struct buf motd = BUF_INIT(MSG_FILE_MAX * 2 + 2);
+	const char *home_note = "";
+	const struct conf *c = s->conf;
+
+	s->uid = cr->uid;
+	s->gid = cr->gid;
+	s->chrooted = cr->root != NULL;
+	s->may_write = !s->anonymous && c->write_enable;
+	s->umask = (mode_t)(s->anonymous ? c->anon_umask : c->umask);
+	file_read_text(c->motd_file, &motd);
+	if (motd.len > 0 && buf_cstr(&motd)[motd.len - 1] != '\n')
+		buf_putc(&motd, '\n');
+	usr_seed_names(s);
+	if (privdrop(cr) == -1) {
+		home_note = "No directory! Logging in with home=/\n";
+		if (chdir("/") == -1)
+			die("chdir /: %s", strerror(errno));
+	}
+	privdrop_die_with_parent(s->monitor_pid);
+	umask(s->umask);
+	signal(SIGPIPE, SIG_IGN);
+	xfer_init();
+	if (s->anonymous)
+		reply(s, FTP_LOGINOK, "%s%sGuest login ok, access restrictions apply.",
+		    buf_cstr(&motd), home_note);
+	else
+		reply(s, FTP_LOGINOK, "%s%sUser %s logged in.", buf_cstr(&motd), home_note, s->user);
+	buf_free(&motd);
+}
+
+/* One message from the control process. */
+static void
+usr_relay(struct session *s)
+{
+	char line[MAX_CMDLINE + 1];
+	struct msg m;
+	uint32_t facts;
+
+	if (msg_recv(s->relay_fd, &m, PRIV_MSG_MAX) == -1) {
+		xfer_kill(s);
+		_exit(0);
+	}
+	if (m.fd != -1)
+		die("relay: unexpected descriptor");
+	if (m.type == REL_INIT && msg_get_u32(&m, &facts) == 0)
+		s->mlst_facts = facts;
+	else if (m.type == REL_CMD && msg_get_str(&m, line, sizeof(line)) == 0) {
+		if (s->xfer != NULL && !cmd_is_midxfer(line)) {
+			buf_reset(&s->queued);	/* one command waits for the transfer */
+			buf_puts(&s->queued, line);
+			s->have_queued = 1;
+		} else
+			cmd_dispatch(s, line);
+	} else
+		die("relay: bad message %u", m.type);
+	msg_free(&m);
+}
+
+/* The transfer ended: reply, then run what waited for it. */
+static void
+usr_xfer_done(struct session *s)
+{
+	char line[MAX_CMDLINE + 1];
+
+	xfer_finish(s);
+	if (s->quitting) {
+		reply(s, FTP_GOODBYE, "Goodbye.");
+		user_end(s, END_QUIT);
+	}
+	if (s->have_queued) {
+		s->have_queued = 0;
+		str_copy(line, sizeof(line), buf_cstr(&s->queued));
+		cmd_dispatch(s, line);
+	}
+}
+
+void
+user_run(struct session *s, const struct creds *cr, int relay, int mon)
+{
+	struct pollfd pfd[2];
+
+	s->relay_fd = relay;
+	s->mon_fd = mon;
+	s->send = usr_send;
+	s->logged_in = 1;
+	s->prelogin_errors = 0;
+	usr_login(s, cr);
+	for (;;) {
+		pfd[0].fd = s->have_queued ? -1 : s->relay_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = xfer_fd(s);
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP))
+			usr_xfer_done(s);
+		if (pfd[0].revents & (POLLIN | POLLHUP))
+			usr_relay(s);
+	}
+}
