@@ -269,6 +269,10 @@ conf_load(struct conf *c, const char *path, int missing_ok, char *err, size_t er
 			goto fail;
 		}
 	}
+	if (ferror(f)) {	/* e.g. EISDIR: a directory must not load as an empty file */
+		str_fmt(err, errsz, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
 	fclose(f);
 	return 0;
 fail:

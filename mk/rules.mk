@@ -21,21 +21,21 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDHARDEN += -fsanitize=address,undefined
 endif
 
-OBJ_FTPD   = $(FTPD_SRCS:%.c=$(BUILD)/%.o)
-OBJ_COMMON = $(COMMON_SRCS:%.c=$(BUILD)/%.o)
-OBJ_PAM    = $(PAM_SRCS:%.c=$(BUILD)/%.o)
+OBJ_FTPD   = $(FTPD_SRCS:%.c=$(BUILD)/obj/%.o)
+OBJ_COMMON = $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
+OBJ_PAM    = $(PAM_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS   = $(OBJ_FTPD) $(OBJ_COMMON) $(OBJ_PAM)
 
 UNIT_SRCS  = $(wildcard test/unit/t_*.c)
 UNIT_BINS  = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 # ftpd objects the unit tests may link (everything but main.c)
-OBJ_LIB    = $(filter-out $(BUILD)/ftpd/main.o,$(ALL_OBJS))
+OBJ_LIB    = $(filter-out $(BUILD)/obj/ftpd/main.o,$(ALL_OBJS))
 
 .PHONY: all check unit integration run install clean deps lint fuzz bench
 
 all: $(BUILD)/ftpd
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -1,0 +1,106 @@
+"""The same server under real xinetd and as a standalone `ftpd -D` listener."""
+
+import ftplib
+import io
+import os
+import time
+
+import pytest
+
+from ftpdtest import HELLO, USERS, describe_procs, have_ipv6_loopback, proc_status
+
+
+def login_and_retr(srv):
+    f = ftplib.FTP()
+    f.connect(srv.host, srv.port, timeout=10)
+    assert f.getwelcome().startswith("220")
+    f.login("alice", USERS["alice"]["pw"])
+    got = io.BytesIO()
+    f.retrbinary("RETR hello.txt", got.write)
+    assert got.getvalue() == HELLO
+    lines = []
+    f.retrlines("LIST docs", lines.append)
+    assert any("a.txt" in l for l in lines)
+    f.quit()
+
+
+def test_under_xinetd(ftpenv):
+    """Under xinetd (socket on fd 0, 1 and 2) login and RETR work and nothing is left behind."""
+    srv = ftpenv.xinetd()
+    login_and_retr(srv)
+    login_and_retr(srv)
+    left = ftpenv.wait_session_gone()
+    assert left == [], describe_procs(left)
+
+
+def test_stderr_is_socket(ftpenv):
+    """Started with the socket as stderr too, the server writes nothing stray to the client."""
+    srv = ftpenv.inetd(stderr_is_socket=True)
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    assert c.cmd("NOOP").code == 200
+    assert c.xfer("RETR nosuchfile").pre.code == 550
+    assert c.cmd("QUIT").code == 221
+    assert c.wait_closed(timeout=5) == []
+
+
+def test_daemon_ipv4(ftpenv):
+    """ftpd -D on 127.0.0.1 serves sessions; the listener survives them, children exit."""
+    srv = ftpenv.daemon()
+    login_and_retr(srv)
+    login_and_retr(srv)
+    assert srv.proc.poll() is None, "the -D listener exited"
+    assert proc_status(srv.pid)["Uid"][0] == 0
+    left = ftpenv.wait_session_gone()
+    assert left == [], describe_procs(left)
+
+
+def test_daemon_ipv6(ftpenv):
+    """ftpd -D on ::1 serves a session (EPSV data)."""
+    if not have_ipv6_loopback():
+        pytest.skip("SKIPPED: no IPv6 loopback address on this machine")
+    srv = ftpenv.daemon(host="::1", listen_family="inet6")
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    assert c.retr("hello.txt", mode="epsv") == HELLO
+    assert c.retr("hello.txt", mode="eprt") == HELLO
+    assert c.cmd("QUIT").code == 221
+
+
+def test_daemon_concurrent(ftpenv):
+    """ftpd -D runs several sessions at once."""
+    srv = ftpenv.daemon()
+    clients = [ftpenv.connect(srv) for _ in range(4)]
+    for c in clients:
+        c.login_ok("alice")
+    for c in clients:
+        assert c.retr("hello.txt") == HELLO
+
+
+def test_daemon_max_clients(ftpenv):
+    """With max_clients 2 a third simultaneous session is turned away (421 or close)."""
+    srv = ftpenv.daemon(max_clients=2)
+    a = ftpenv.connect(srv)
+    b = ftpenv.connect(srv)
+    from ftpdtest import FtpClient
+    try:
+        c = FtpClient(srv.host, srv.port, read_greeting=False)
+    except OSError:
+        return
+    ftpenv.clients.append(c)
+    try:
+        g = c.reply(timeout=5)
+    except EOFError:
+        return
+    assert g.code == 421, g
+    a.cmd("NOOP")
+    b.cmd("NOOP")
+
+
+def test_daemon_stops_on_sigterm(ftpenv):
+    """The -D listener exits on SIGTERM."""
+    srv = ftpenv.daemon()
+    srv.proc.terminate()
+    srv.proc.wait(10)
+    time.sleep(0.2)
+    assert ftpenv.session_pids() == []

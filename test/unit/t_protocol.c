@@ -1,0 +1,157 @@
+/*
+ * t_protocol.c: the control-line layer (linebuf), reply framing, the command
+ * table's parser, TYPE A conversion and path helpers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ascii.h"
+#include "buf.h"
+#include "commands.h"
+#include "linebuf.h"
+#include "path.h"
+#include "runner.h"
+#include "session.h"
+
+/* Feed S (N bytes) and collect the events and lines into OUT as "ev:line|". */
+static void
+feed_all(const char *s, size_t n, struct buf *out)
+{
+	struct linebuf lb;
+	enum line_event ev;
+	size_t off = 0;
+
+	linebuf_init(&lb);
+	while (off < n) {
+		off += linebuf_feed(&lb, (const unsigned char *)s + off, n - off, &ev);
+		if (ev != LINE_NONE)
+			buf_appendf(out, "%d:%s|", ev, ev == LINE_OK ? lb.line : "");
+	}
+}
+
+TEST(linebuf_crlf_and_lf)
+{
+	struct buf out = BUF_INIT(4096);
+
+	feed_all("USER a\r\nPASS b\nNOOP", 20, &out);
+	ASSERT_EQ_STR(buf_cstr(&out), "1:USER a|1:PASS b|");
+	buf_free(&out);
+}
+
+TEST(linebuf_telnet)
+{
+	struct buf out = BUF_INIT(4096);
+	/* IAC IP, IAC DM, IAC WILL x, IAC IAC as a data byte */
+	const char in[] = "\xff\xf4\xff\xf2" "ABOR\r\n" "\xff\xfb\x01" "RETR a\xff\xff" "b\r\n";
+
+	feed_all(in, sizeof(in) - 1, &out);
+	ASSERT_EQ_STR(buf_cstr(&out), "1:ABOR|1:RETR a\xff" "b|");
+	buf_free(&out);
+}
+
+TEST(linebuf_too_long_is_one_event)
+{
+	struct buf out = BUF_INIT(4096);
+	size_t n = MAX_CMDLINE * 3;
+	char *in = malloc(n + 16);
+
+	memset(in, 'A', n);
+	memcpy(in + n, "\r\nNOOP\r\n", 8);
+	feed_all(in, n + 8, &out);
+	ASSERT_EQ_STR(buf_cstr(&out), "2:|1:NOOP|");
+	free(in);
+	buf_free(&out);
+}
+
+TEST(linebuf_bad_bytes)
+{
+	struct buf out = BUF_INIT(4096);
+
+	feed_all("MKD a\rb\r\nMKD c\0d\r\nNOOP\r\n", 24, &out);
+	ASSERT_EQ_STR(buf_cstr(&out), "3:|3:|1:NOOP|");
+	buf_free(&out);
+}
+
+TEST(reply_single_and_multi)
+{
+	struct buf out = BUF_INIT(4096);
+
+	reply_format(&out, 200, "NOOP ok.");
+	ASSERT_EQ_STR(buf_cstr(&out), "200 NOOP ok.\r\n");
+	buf_reset(&out);
+	reply_format(&out, 211, "Features:\n EPSV\n MDTM\nEnd");
+	ASSERT_EQ_STR(buf_cstr(&out), "211-Features:\r\n EPSV\r\n MDTM\r\n211 End\r\n");
+	buf_reset(&out);
+	reply_format(&out, 230, "motd line\n230 fake\nLogged in.");
+	ASSERT_EQ_STR(buf_cstr(&out), "230-motd line\r\n230-230 fake\r\n230 Logged in.\r\n");
+	buf_free(&out);
+}
+
+TEST(reply_sanitises)
+{
+	struct buf out = BUF_INIT(4096);
+
+	reply_format(&out, 550, "a\rb\x01" "c\xff" "d");
+	ASSERT_EQ_STR(buf_cstr(&out), "550 a?b?c\xff\xff" "d\r\n");
+	buf_free(&out);
+}
+
+TEST(cmd_parse_rules)
+{
+	char verb[8];
+	const char *arg;
+
+	ASSERT_EQ_INT(cmd_parse("retr file name", verb, sizeof(verb), &arg), 0);
+	ASSERT_EQ_STR(verb, "RETR");
+	ASSERT_EQ_STR(arg, "file name");
+	ASSERT_EQ_INT(cmd_parse("PWD", verb, sizeof(verb), &arg), 0);
+	ASSERT_TRUE(arg == NULL);
+	ASSERT_EQ_INT(cmd_parse("", verb, sizeof(verb), &arg), -1);
+	ASSERT_EQ_INT(cmd_parse("GET / HTTP/1.1", verb, sizeof(verb), &arg), 0);
+	ASSERT_TRUE(cmd_lookup(verb) == NULL);
+	ASSERT_EQ_INT(cmd_parse("TOOLONGVERB x", verb, sizeof(verb), &arg), -1);
+	ASSERT_EQ_INT(cmd_parse("NO\tOP", verb, sizeof(verb), &arg), -1);
+	ASSERT_TRUE(cmd_lookup("xmkd") != NULL);
+	ASSERT_TRUE(cmd_is_midxfer("ABOR"));
+	ASSERT_TRUE(cmd_is_midxfer("stat"));
+	ASSERT_TRUE(!cmd_is_midxfer("RETR x"));
+}
+
+TEST(ascii_round_trip)
+{
+	char out[64], back[64];
+	int last = 0, cr = 0;
+	size_t n, m;
+
+	n = ascii_to_net("a\nb\r\nc\n", 7, out, &last);
+	ASSERT_MEM_EQ(out, "a\r\nb\r\nc\r\n", n);
+	ASSERT_EQ_INT(n, 9);
+	/* CR at a buffer boundary, and a lone CR kept */
+	m = ascii_from_net("x\r", 2, back, &cr);
+	m += ascii_from_net("\ny\rz\r", 5, back + m, &cr);
+	m += ascii_from_net("", 0, back + m, &cr);
+	ASSERT_EQ_INT(m, 6);
+	ASSERT_MEM_EQ(back, "x\ny\rz\r", 6);
+}
+
+TEST(path_helpers)
+{
+	char dir[64], base[64], out[64];
+	struct buf q = BUF_INIT(128);
+
+	ASSERT_EQ_INT(path_split("a/b/c.txt", dir, sizeof(dir), base, sizeof(base)), 0);
+	ASSERT_EQ_STR(dir, "a/b");
+	ASSERT_EQ_STR(base, "c.txt");
+	ASSERT_EQ_INT(path_split("/top", dir, sizeof(dir), base, sizeof(base)), 0);
+	ASSERT_EQ_STR(dir, "/");
+	ASSERT_EQ_INT(path_split("name", dir, sizeof(dir), base, sizeof(base)), 0);
+	ASSERT_EQ_STR(dir, ".");
+	ASSERT_EQ_INT(path_split("a/..", dir, sizeof(dir), base, sizeof(base)), -1);
+	ASSERT_EQ_INT(path_join("/home/al", "../bob/./x//y", out, sizeof(out)), 0);
+	ASSERT_EQ_STR(out, "/home/bob/x/y");
+	ASSERT_EQ_INT(path_join("/", "../../..", out, sizeof(out)), 0);
+	ASSERT_EQ_STR(out, "/");
+	path_quote(&q, "/say \"hi\"");
+	ASSERT_EQ_STR(buf_cstr(&q), "\"/say \"\"hi\"\"\"");
+	buf_free(&q);
+}
