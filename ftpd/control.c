@@ -197,11 +197,16 @@ control_run(struct session *s)
 	s->send = ctl_send;
 	log_set_fatal_hook(ctl_fatal);
 	linebuf_init(&lb);
+	/*
+	 * Telnet Synch: keep the urgent byte in the stream so that "IAC IP IAC DM"
+	 * reads the same however the client marked it urgent (RFC 959 4.1.3).
+	 */
+	setsockopt(s->client_in, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 }, sizeof(int));
 	ctl_greet(s);
 	while (!s->quitting) {
 		ms = ctl_timeout(s, last, login_start, &secs);
 		pfd[0].fd = s->client_in;
-		pfd[0].events = POLLIN | POLLPRI;
+		pfd[0].events = POLLIN;
 		pfd[1].fd = s->relay_fd;
 		pfd[1].events = POLLIN;
 		int r = poll(pfd, s->relay_fd != -1 ? 2 : 1, ms);
@@ -213,11 +218,6 @@ control_run(struct session *s)
 			log_msg(LOG_INFO, "%s: timeout after %ld seconds", s->peer_str, secs);
 			reply(s, FTP_CLOSING, "Timeout (%ld seconds): closing control connection.", secs);
 			break;
-		}
-		if (pfd[0].revents & POLLPRI) {	/* Telnet Synch: the urgent byte is noise */
-			char oob;
-
-			recv(s->client_in, &oob, 1, MSG_OOB);
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (ctl_read_client(s, &lb) == -1)

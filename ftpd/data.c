@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,7 +173,13 @@ data_open(struct session *s, int bound, char *why, size_t whysz)
 		fd = data_accept(s, &end, why, whysz);
 	else
 		fd = data_connect(s, bound, &end, why, whysz);
-	if (fd != -1)
+	if (fd != -1) {
+		struct timeval tv = { s->conf->data_timeout, 0 };
+
+		/* a transfer that stalls this long fails instead of hanging */
 		net_tune_data(fd);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	return fd;
 }

@@ -7,6 +7,7 @@
 #include "linebuf.h"
 
 #define IAC	255
+#define SE	240	/* the lowest Telnet command */
 #define WILL	251
 #define DONT	254
 
@@ -67,7 +68,8 @@ linebuf_feed(struct linebuf *lb, const unsigned char *p, size_t n, enum line_eve
 
 		if (lb->telnet == 1) {
 			lb->telnet = (c >= WILL && c <= DONT) ? 2 : 0;
-			if (c != IAC)
+			/* IAC x with x not a command: the DM went as urgent data */
+			if (c != IAC && c >= SE)
 				continue;
 		} else if (lb->telnet == 2) {
 			lb->telnet = 0;

@@ -461,7 +461,15 @@ class FtpClient:
 
     def cmd(self, line, timeout=None):
         self.send_line(line)
-        return self.reply(timeout)
+        r = self.reply(timeout)
+        if isinstance(line, str) and line[:5].upper() == "TYPE " and r.code == 200:
+            self.type = line[5:].strip()[:1].upper()
+        return r
+
+    def set_type(self, t):
+        """Make sure the transfer type is T ("I" or "A"); the session starts in ASCII."""
+        if getattr(self, "type", "A") != t:
+            self.expect("TYPE " + t, 200)
 
     def expect(self, line, codes, timeout=None):
         """Send LINE, assert the reply code is in CODES (int or tuple); return the reply."""
@@ -579,12 +587,16 @@ class FtpClient:
         finally:
             dc.close()
 
-    def retr(self, path, mode="pasv", rest=None):
+    def retr(self, path, mode="pasv", rest=None, type="I"):
+        """RETR PATH in TYPE TYPE (binary unless told); assert 150..226; return the data."""
+        self.set_type(type)
         x = self.xfer("RETR " + path, mode=mode, rest=rest)
         assert x.ok, "RETR %s: %r" % (path, x)
         return x.data
 
-    def stor(self, path, data, mode="pasv", verb="STOR"):
+    def stor(self, path, data, mode="pasv", verb="STOR", type="I"):
+        """STOR (or VERB) PATH with DATA in TYPE TYPE; assert 150..226."""
+        self.set_type(type)
         x = self.xfer((verb + " " + path) if path else verb, upload=data, mode=mode)
         assert x.ok, "%s %s: %r" % (verb, path, x)
         return x

@@ -75,6 +75,7 @@ def test_port_promiscuous_allows_other_host(ftpenv):
     srv = ftpenv.inetd(port_promiscuous=True)
     c = ftpenv.connect(srv)
     c.login_ok("alice")
+    c.set_type("I")
     ls = other_listener()
     try:
         p = ls.getsockname()[1]
@@ -99,6 +100,7 @@ def test_port_promiscuous_allows_other_host(ftpenv):
 
 def test_pasv_rejects_other_peer(alice):
     """A passive data connection from an address other than the client's gets no data."""
+    alice.set_type("I")
     host, port = alice.pasv()
     thief = socket.socket()
     thief.bind(("127.0.0.2", 0))

@@ -58,10 +58,11 @@ def test_curl_list(server, ftpenv):
 
 def test_curl_quote_commands(server, ftpenv):
     """curl -Q runs MKD before and DELE after a transfer."""
-    curl(["--user", "alice:" + PW, "-Q", "MKD qdir", "-Q", "-DELE hello.txt",
-          server.url("docs/a.txt"), "-o", os.path.join(ftpenv.dir, "a.out")], ftpenv.dir)
+    curl(["--user", "alice:" + PW, "-Q", "MKD qdir", "-Q", "-DELE docs/a.txt",
+          server.url("hello.txt"), "-o", os.path.join(ftpenv.dir, "a.out")], ftpenv.dir)
     assert os.path.isdir(ftpenv.home("alice", "qdir"))
-    assert not os.path.exists(ftpenv.home("alice", "hello.txt"))
+    assert not os.path.exists(ftpenv.home("alice", "docs", "a.txt"))
+    assert read(os.path.join(ftpenv.dir, "a.out")) == HELLO
 
 
 def test_curl_wrong_password(server, ftpenv):

@@ -3,7 +3,6 @@
 import hashlib
 import os
 import re
-import stat
 
 import pytest
 
@@ -69,7 +68,7 @@ def test_binary_round_trip(alice, ftpenv, up, down):
 def test_ascii_upload(alice, ftpenv):
     """TYPE A: CR LF in an upload is stored as LF."""
     assert alice.cmd("TYPE A").code == 200
-    alice.stor("ascii.txt", b"a\r\nb\r\n")
+    alice.stor("ascii.txt", b"a\r\nb\r\n", type="A")
     assert read(ftpenv.home("alice", "ascii.txt")) == b"a\nb\n"
 
 
@@ -77,7 +76,7 @@ def test_ascii_download(alice, ftpenv):
     """TYPE A: LF in a file is sent as CR LF."""
     ftpenv.user_file("alice", "unix.txt", b"x\ny\n")
     assert alice.cmd("TYPE A").code == 200
-    assert alice.retr("unix.txt") == b"x\r\ny\r\n"
+    assert alice.retr("unix.txt", type="A") == b"x\r\ny\r\n"
 
 
 def test_binary_keeps_crlf(alice, ftpenv):

@@ -61,10 +61,27 @@ def test_pipelined_commands(alice):
 
 
 def test_iac_ip_dm_abor_without_transfer(alice):
-    """IAC IP, IAC DM (urgent) then ABOR with no transfer: one 225/226 reply, no garbage."""
+    """IAC IP IAC DM ABOR (in band) with no transfer: one 225/226 reply, no garbage."""
+    alice.send(b"\xff\xf4\xff\xf2ABOR\r\n")
+    r = alice.reply()
+    assert r.code in (225, 226), r
+    assert alice.cmd("NOOP").code == 200, "ABOR was answered more than once"
+
+
+def test_telnet_synch_abor(alice):
+    """RFC 959 Synch: IAC IP, IAC DM with DM sent urgent (MSG_OOB), then ABOR: 225/226."""
     alice.send(b"\xff\xf4\xff")
     alice.sock.send(b"\xf2", socket.MSG_OOB)
     alice.send(b"ABOR\r\n")
+    r = alice.reply()
+    assert r.code in (225, 226), r
+    assert alice.cmd("NOOP").code == 200, "ABOR was answered more than once"
+
+
+def test_bsd_client_abor(alice):
+    """BSD ftp(1)'s abort: IAC IP IAC sent urgent, then DM ABOR in band: 225/226."""
+    alice.sock.send(b"\xff\xf4\xff", socket.MSG_OOB)
+    alice.send(b"\xf2ABOR\r\n")
     r = alice.reply()
     assert r.code in (225, 226), r
     assert alice.cmd("NOOP").code == 200, "ABOR was answered more than once"

@@ -49,6 +49,16 @@ TEST(linebuf_telnet)
 	buf_free(&out);
 }
 
+TEST(linebuf_synch_without_dm)
+{
+	struct buf out = BUF_INIT(4096);
+
+	/* the DM of IAC DM was sent as urgent data and is not in the stream */
+	feed_all("\xff\xf4\xff" "ABOR\r\n", 9, &out);
+	ASSERT_EQ_STR(buf_cstr(&out), "1:ABOR|");
+	buf_free(&out);
+}
+
 TEST(linebuf_too_long_is_one_event)
 {
 	struct buf out = BUF_INIT(4096);
