@@ -384,6 +384,9 @@ mon_start_control(struct session *s, const int sp[2])
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(sp[0]);
+		if (s->xferlog_fd != -1)
+			close(s->xferlog_fd);
+		s->xferlog_fd = -1;
 		s->mon_fd = sp[1];
 		privdrop(&cr);
 		privdrop_die_with_parent(s->monitor_pid);
@@ -412,6 +415,9 @@ monitor_run(struct session *s)
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "connection from %s", s->peer_str);
 	file_read_text(s->conf->welcome_file, &s->welcome);
+	if (s->conf->xferlog_enable && (s->xferlog_fd = open(s->conf->xferlog_file,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1)
+		log_msg(LOG_WARNING, "xferlog %s: %s", s->conf->xferlog_file, strerror(errno));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		die("socketpair: %s", strerror(errno));
 	memset(&m, 0, sizeof(m));
