@@ -37,8 +37,10 @@ cmd_feat(struct session *s, const char *arg)
 	struct buf facts = BUF_INIT(256);
 
 	list_mlst_feat(s->mlst_facts, &facts);
-	reply(s, FTP_STATUS, "Features:\n EPRT\n EPSV\n MDTM\n SIZE\n REST STREAM\n"
-	    " MLST %s\n TVFS\n UTF8\n LANG EN*\n CLNT\n HOST\nEnd", buf_cstr(&facts));
+	reply(s, FTP_STATUS, "Features:\n%s%s EPRT\n EPSV\n MDTM\n SIZE\n REST STREAM\n"
+	    " MLST %s\n TVFS\n UTF8\n LANG EN*\n CLNT\n HOST\nEnd",
+	    s->tls_ctx != NULL ? " AUTH TLS\n PBSZ\n PROT\n" : "",
+	    s->tls_ctx != NULL && s->conf->tls_ccc ? " CCC\n" : "", buf_cstr(&facts));
 	buf_free(&facts);
 }
 
@@ -74,9 +76,12 @@ static void
 stat_session(struct session *s)
 {
 	reply(s, FTP_STATUS, "FTP server status:\n Connected to %s\n %s%s\n"
+	    " Protected control channel: %s\n Private data channel: %s\n"
 	    " TYPE: %s; STRUcture: File; transfer MODE: Stream\n %s\nEnd of status",
 	    s->peer_str, s->logged_in ? "Logged in as " : "Not logged in",
-	    s->logged_in ? s->user : "", s->type_ascii ? "ASCII" : "BINARY",
+	    s->logged_in ? s->user : "",
+	    s->tls_state == CTL_TLS ? "On" : s->tls_state == CTL_CLEARED ? "Cleared (CCC)" : "Off",
+	    s->prot == 'P' ? "On" : "Off", s->type_ascii ? "ASCII" : "BINARY",
 	    s->data_mode == DATA_NONE ? "No data connection" :
 	    s->data_mode == DATA_PASV ? "Passive mode: waiting for a data connection" :
 	    "Active mode: will connect to the client");

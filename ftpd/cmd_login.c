@@ -1,9 +1,10 @@
 /*
- * cmd_login.c: USER, PASS, ACCT, REIN, QUIT and the RFC 2228 security verbs.
+ * cmd_login.c: USER, PASS, ACCT, REIN and QUIT.
  *
  * Before login these run in the control process, which forwards the
- * credentials to the monitor and never judges them itself; after login they
- * run in the user process.  Passwords are wiped as soon as they are sent.
+ * credentials to the monitor (the judge) and refuses early only what the TLS
+ * policy forbids from the name alone; after login they run in the user
+ * process.  Passwords are wiped as soon as they are sent.
  */
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,41 @@
 #include "ipc.h"
 #include "log.h"
 #include "session.h"
+
+static int
+is_anonymous(const struct session *s, const char *user)
+{
+	return s->conf->anonymous_enable && (!strcmp(user, "ftp") || !strcmp(user, "anonymous"));
+}
+
+/*
+ * The TLS login policy, as far as the control process can judge it from the
+ * name alone (the monitor checks again, with the user's groups): refuse
+ * before the password is sent in clear.  Returns 1 after replying 530.
+ */
+static int
+login_tls_refused(struct session *s, const char *user)
+{
+	int tls = s->tls_state != CTL_PLAIN;
+	const char *anon = s->conf->tls_anonymous;
+
+	if (is_anonymous(s, user)) {
+		if (tls && !strcmp(anon, "refuse"))
+			reply(s, FTP_NOLOGIN, "Anonymous logins are not allowed over TLS: "
+			    "connect without AUTH.");
+		else if (!tls && !strcmp(anon, "require") && s->tls_ctx != NULL)
+			reply(s, FTP_NOLOGIN, "Anonymous logins need TLS: send AUTH TLS first.");
+		else
+			return 0;
+		return 1;
+	}
+	if (tls || session_tls_required(s) == TLSREQ_NONE ||
+	    session_tls_plain_user(s, user, NULL, 0) != 0)
+		return 0;
+	reply(s, FTP_NOLOGIN, "Non-anonymous sessions must use encryption: "
+	    "connect with explicit FTP over TLS (AUTH TLS).");
+	return 1;
+}
 
 void
 cmd_user(struct session *s, const char *arg)
@@ -27,9 +63,12 @@ cmd_user(struct session *s, const char *arg)
 		reply(s, FTP_BADARG, "User name too long.");
 		return;
 	}
+	s->have_user = 0;
+	if (login_tls_refused(s, arg))
+		return;
 	str_copy(s->user, sizeof(s->user), arg);
 	s->have_user = 1;
-	if (s->conf->anonymous_enable && (!strcmp(arg, "ftp") || !strcmp(arg, "anonymous")))
+	if (is_anonymous(s, arg))
 		reply(s, FTP_GIVEPWORD, "Guest login ok, send your e-mail address as password.");
 	else
 		reply(s, FTP_GIVEPWORD, "Please specify the password.");
@@ -44,6 +83,7 @@ login_ask_monitor(struct session *s, const char *pass, struct msg *r)
 	msg_init(&m, MON_AUTH, PRIV_MSG_MAX);
 	msg_put_str(&m, s->user);
 	msg_put_str(&m, pass);
+	msg_put_u8(&m, s->tls_state != CTL_PLAIN);
 	if (msg_send(s->mon_fd, &m) == -1 || msg_recv(s->mon_fd, r, PRIV_MSG_MAX) == -1)
 		die("monitor gone");
 	buf_free(&m.body);	/* wipes the password copy */
@@ -81,6 +121,7 @@ cmd_pass(struct session *s, const char *arg)
 		msg_put_u32(&init, s->mlst_facts);
 		msg_send(s->relay_fd, &init);
 		msg_free(&init);
+		control_sync_prot(s);
 	} else if (msg_get_u8(&r, &fatal) == -1 || msg_get_str(&r, reason, sizeof(reason)) == -1) {
 		die("monitor: malformed answer");
 	} else if (fatal) {
@@ -100,6 +141,10 @@ cmd_acct(struct session *s, const char *arg)
 void
 cmd_rein(struct session *s, const char *arg)
 {
+	if (s->tls_state != CTL_PLAIN) {
+		reply(s, FTP_NOTIMPL, "REIN is not available on a TLS session: reconnect instead.");
+		return;
+	}
 	reply(s, FTP_GREET, "Ready for new user.");
 	if (s->logged_in)
 		user_end(s, END_REIN);
@@ -117,40 +162,4 @@ cmd_quit(struct session *s, const char *arg)
 	if (s->logged_in)
 		user_end(s, END_QUIT);
 	s->quitting = 1;
-}
-
-void
-cmd_auth(struct session *s, const char *arg)
-{
-	reply(s, FTP_NOTIMPL, "AUTH not available: this server has no TLS certificate.");
-}
-
-void
-cmd_adat(struct session *s, const char *arg)
-{
-	reply(s, FTP_BADSEQ, "No security exchange in progress.");
-}
-
-void
-cmd_pbsz(struct session *s, const char *arg)
-{
-	reply(s, FTP_BADSEQ, "PBSZ needs a successful AUTH first.");
-}
-
-void
-cmd_prot(struct session *s, const char *arg)
-{
-	reply(s, FTP_BADSEQ, "PROT needs AUTH and PBSZ first.");
-}
-
-void
-cmd_ccc(struct session *s, const char *arg)
-{
-	reply(s, FTP_CMDPROT_DENIED, "Command channel is not protected.");
-}
-
-void
-cmd_mic(struct session *s, const char *arg)
-{
-	reply(s, FTP_NOTIMPL, "Not implemented: integrity and confidentiality come from TLS.");
 }

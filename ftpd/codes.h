@@ -19,6 +19,7 @@
 #define FTP_PASVOK	227
 #define FTP_EPSVOK	229
 #define FTP_LOGINOK	230
+#define FTP_AUTHOK	234	/* RFC 2228: security data exchange complete */
 #define FTP_FILEOK	250
 #define FTP_PATHCREATED	257
 #define FTP_GIVEPWORD	331
@@ -35,9 +36,13 @@
 #define FTP_NOTIMPL	502
 #define FTP_BADSEQ	503
 #define FTP_BADPARAM	504
+#define FTP_PROT_REFUSED 521	/* RFC 4217: data connection refused at this PROT */
 #define FTP_BADPROTO	522	/* RFC 2428: network protocol not supported */
+#define FTP_DATA_TLS	522	/* RFC 4217: data connection TLS failed */
 #define FTP_NOLOGIN	530
 #define FTP_CMDPROT_DENIED 533	/* RFC 2228 */
+#define FTP_POLICY	534	/* RFC 2228: denied for policy reasons */
+#define FTP_PROT_UNSUPP	536	/* RFC 2228: PROT level not supported */
 #define FTP_NOPERM	550
 #define FTP_EXCEEDED	552
 #define FTP_BADNAME	553

@@ -27,7 +27,7 @@ static const struct cmd cmdtab[] = {
 	{ "XCUP", cmd_cdup, ARG_NONE,				"(up one directory)" },
 	{ "SMNT", cmd_smnt, ARG_REQ | F_NOIMPL,			"<sp> pathname" },
 	{ "REIN", cmd_rein, ARG_NONE | F_PRE,			"(reinitialize)" },
-	{ "QUIT", cmd_quit, ARG_NONE | F_PRE | F_MIDXFER,	"(end session)" },
+	{ "QUIT", cmd_quit, ARG_NONE | F_PRE | F_MIDXFER | F_PRETLS,	"(end session)" },
 	/* transfer parameters (4.1.2) */
 	{ "PORT", cmd_port, ARG_REQ | F_DATASET,		"<sp> h1,h2,h3,h4,p1,p2" },
 	{ "PASV", cmd_pasv, ARG_NONE | F_DATASET,		"(passive mode)" },
@@ -56,29 +56,29 @@ static const struct cmd cmdtab[] = {
 	{ "LIST", cmd_list, ARG_OPT,				"[<sp> path]" },
 	{ "NLST", cmd_nlst, ARG_OPT,				"[<sp> path]" },
 	{ "SITE", cmd_site, ARG_REQ,				"<sp> CHMOD|UMASK|IDLE|HELP" },
-	{ "SYST", cmd_syst, ARG_NONE | F_PRE,			"(system type)" },
+	{ "SYST", cmd_syst, ARG_NONE | F_PRE | F_PRETLS,			"(system type)" },
 	{ "STAT", cmd_stat, ARG_OPT | F_PRE | F_MIDXFER,	"[<sp> path]" },
-	{ "HELP", cmd_help, ARG_OPT | F_PRE,			"[<sp> command]" },
-	{ "NOOP", cmd_noop, ARG_NONE | F_PRE | F_MIDXFER,	"(no operation)" },
+	{ "HELP", cmd_help, ARG_OPT | F_PRE | F_PRETLS,			"[<sp> command]" },
+	{ "NOOP", cmd_noop, ARG_NONE | F_PRE | F_MIDXFER | F_PRETLS,	"(no operation)" },
 	/* RFC 2228 / 4217 security extensions */
-	{ "AUTH", cmd_auth, ARG_REQ | F_PRE,			"<sp> TLS" },
-	{ "ADAT", cmd_adat, ARG_REQ | F_PRE,			"<sp> base64-data" },
-	{ "PBSZ", cmd_pbsz, ARG_REQ | F_PRE,			"<sp> 0" },
-	{ "PROT", cmd_prot, ARG_REQ | F_PRE,			"<sp> C|P" },
-	{ "CCC",  cmd_ccc,  ARG_NONE | F_PRE,			"(clear command channel)" },
-	{ "MIC",  cmd_mic,  ARG_REQ | F_PRE | F_NOIMPL,		"<sp> base64-data" },
-	{ "CONF", cmd_mic,  ARG_REQ | F_PRE | F_NOIMPL,		"<sp> base64-data" },
-	{ "ENC",  cmd_mic,  ARG_REQ | F_PRE | F_NOIMPL,		"<sp> base64-data" },
+	{ "AUTH", cmd_auth, ARG_REQ | F_PRE | F_CTL | F_PRETLS,			"<sp> TLS" },
+	{ "ADAT", cmd_adat, ARG_REQ | F_PRE | F_CTL | F_PRETLS,			"<sp> base64-data" },
+	{ "PBSZ", cmd_pbsz, ARG_REQ | F_PRE | F_CTL,			"<sp> 0" },
+	{ "PROT", cmd_prot, ARG_REQ | F_PRE | F_CTL,			"<sp> C|P" },
+	{ "CCC",  cmd_ccc,  ARG_NONE | F_PRE | F_CTL,			"(clear command channel)" },
+	{ "MIC",  cmd_mic,  ARG_REQ | F_PRE | F_NOIMPL | F_CTL,		"<sp> base64-data" },
+	{ "CONF", cmd_mic,  ARG_REQ | F_PRE | F_NOIMPL | F_CTL,		"<sp> base64-data" },
+	{ "ENC",  cmd_mic,  ARG_REQ | F_PRE | F_NOIMPL | F_CTL,		"<sp> base64-data" },
 	/* RFC 2389, 2428, 2640, 3659, 7151 and common extensions */
-	{ "FEAT", cmd_feat, ARG_NONE | F_PRE,			"(list features)" },
-	{ "OPTS", cmd_opts, ARG_REQ | F_PRE,			"<sp> command [<sp> options]" },
+	{ "FEAT", cmd_feat, ARG_NONE | F_PRE | F_PRETLS,			"(list features)" },
+	{ "OPTS", cmd_opts, ARG_REQ | F_PRE | F_PRETLS,			"<sp> command [<sp> options]" },
 	{ "SIZE", cmd_size, ARG_REQ,				"<sp> file" },
 	{ "MDTM", cmd_mdtm, ARG_REQ,				"<sp> file" },
 	{ "MLST", cmd_mlst, ARG_OPT,				"[<sp> path]" },
 	{ "MLSD", cmd_mlsd, ARG_OPT,				"[<sp> directory]" },
-	{ "LANG", cmd_lang, ARG_OPT | F_PRE,			"[<sp> language]" },
-	{ "CLNT", cmd_clnt, ARG_OPT | F_PRE,			"<sp> client name" },
-	{ "HOST", cmd_host, ARG_REQ | F_PRE,			"<sp> host name" },
+	{ "LANG", cmd_lang, ARG_OPT | F_PRE | F_PRETLS,			"[<sp> language]" },
+	{ "CLNT", cmd_clnt, ARG_OPT | F_PRE | F_PRETLS,			"<sp> client name" },
+	{ "HOST", cmd_host, ARG_REQ | F_PRE | F_PRETLS,			"<sp> host name" },
 };
 
 #define NCMDS	(sizeof(cmdtab) / sizeof(cmdtab[0]))
@@ -149,17 +149,16 @@ cmd_check_arg(struct session *s, const struct cmd *c, const char *arg)
 	return 0;
 }
 
-int
-cmd_is_midxfer(const char *line)
+unsigned
+cmd_flags(const char *line)
 {
 	char verb[8];
 	const char *arg;
 	const struct cmd *c;
 
-	if (cmd_parse(line, verb, sizeof(verb), &arg) == -1)
+	if (cmd_parse(line, verb, sizeof(verb), &arg) == -1 || (c = cmd_lookup(verb)) == NULL)
 		return 0;
-	c = cmd_lookup(verb);
-	return c != NULL && (c->flags & F_MIDXFER);
+	return c->flags;
 }
 
 void
@@ -180,6 +179,12 @@ cmd_dispatch(struct session *s, const char *line)
 		    arg == NULL ? "" : strcmp(c->name, "PASS") ? " ..." : " <hidden>");
 	if (!s->logged_in && !(c->flags & F_PRE)) {
 		reply(s, FTP_NOLOGIN, "Please login with USER and PASS.");
+		cmd_prelogin_error(s);
+		return;
+	}
+	if (!(c->flags & F_PRETLS) && session_tls_required(s) == TLSREQ_ALL &&
+	    s->tls_state == CTL_PLAIN) {
+		reply(s, FTP_NOLOGIN, "TLS required: send AUTH TLS first (use explicit FTP over TLS).");
 		cmd_prelogin_error(s);
 		return;
 	}

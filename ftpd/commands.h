@@ -23,6 +23,8 @@ struct session;
 #define F_MIDXFER	0x20	/* answered while a transfer runs (ABOR, STAT, NOOP, QUIT) */
 #define F_NOIMPL	0x40	/* known, not implemented: HELP marks it with '*' */
 #define F_ANONUP	0x80	/* a write anonymous users may do with anon_upload (never overwrites) */
+#define F_CTL		0x100	/* always answered by the control process (owner of the TLS state) */
+#define F_PRETLS	0x200	/* allowed before AUTH when tls_required is "all" */
 
 typedef void cmd_fn(struct session *s, const char *arg);
 
@@ -46,8 +48,8 @@ int	 cmd_parse(const char *line, char *verb, size_t verbsz, const char **arg);
  * after it (user process).  Replies are sent through reply().
  */
 void	 cmd_dispatch(struct session *s, const char *line);
-/* Is LINE a command the user process answers while a transfer runs? */
-int	 cmd_is_midxfer(const char *line);
+/* The table flags of LINE's verb, 0 if it has none or is not a command. */
+unsigned cmd_flags(const char *line);
 /* The HELP reply for the whole table (ARG NULL) or one verb. */
 void	 cmd_help_reply(struct session *s, const char *arg);
 

@@ -22,6 +22,7 @@
 #include "linebuf.h"
 #include "log.h"
 #include "session.h"
+#include "tls.h"
 
 static struct session *ctl_session;	/* for the fatal hook only */
 
@@ -30,6 +31,11 @@ ctl_send(struct session *s, const char *p, size_t n)
 {
 	ssize_t w;
 
+	if (s->ctl_tls != NULL) {
+		if (tls_write(s->ctl_tls, p, n) == -1)
+			_exit(0);
+		return;
+	}
 	while (n > 0) {
 		w = write(s->client_out, p, n);
 		if (w == -1 && errno == EINTR)
@@ -46,8 +52,8 @@ ctl_fatal(const char *why)
 {
 	static const char msg[] = "421 Service not available, closing control connection.\r\n";
 
-	if (ctl_session != NULL && write(ctl_session->client_out, msg, sizeof(msg) - 1) < 0)
-		_exit(1);
+	if (ctl_session != NULL)
+		ctl_send(ctl_session, msg, sizeof(msg) - 1);
 }
 
 static time_t
@@ -90,7 +96,8 @@ ctl_line(struct session *s, enum line_event ev, const char *line)
 		reply(s, FTP_BADARG, "Bad character (NUL or bare CR) in command line.");
 		return;
 	}
-	if (s->relay_fd == -1) {
+	s->lines_seen++;
+	if (s->relay_fd == -1 || (cmd_flags(line) & F_CTL)) {
 		cmd_dispatch(s, line);
 		return;
 	}
@@ -99,6 +106,18 @@ ctl_line(struct session *s, enum line_event ev, const char *line)
 	if (msg_send(s->relay_fd, &m) == -1)
 		die("user process gone");
 	msg_free(&m);
+}
+
+/* A TLS ClientHello where a command was expected: the client wants ftpsd. */
+static void
+ctl_check_hello(struct session *s, const unsigned char *in, ssize_t n)
+{
+	if (s->tls_state != CTL_PLAIN || s->lines_seen > 0 || n < 2 ||
+	    in[0] != 0x16 || in[1] != 0x03)
+		return;
+	log_msg(LOG_NOTICE, "%s sent a TLS ClientHello on the explicit FTPS port: it wants "
+	    "implicit FTPS (port 990, ftpsd); closing", s->peer_str);
+	_exit(0);
 }
 
 /* Read what the client sent; returns -1 when the client has gone. */
@@ -110,31 +129,85 @@ ctl_read_client(struct session *s, struct linebuf *lb)
 	ssize_t n;
 	size_t off = 0;
 
-	n = read(s->client_in, in, sizeof(in));
-	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+	if (s->ctl_tls != NULL)
+		n = tls_read(s->ctl_tls, in, sizeof(in));
+	else
+		n = read(s->client_in, in, sizeof(in));
+	if (n == -1 && s->ctl_tls == NULL && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0)
 		return -1;
-	while (off < (size_t)n && !s->quitting) {
+	ctl_check_hello(s, in, n);
+	while (off < (size_t)n && !s->quitting && !s->discard_input) {
 		off += linebuf_feed(lb, in + off, (size_t)n - off, &ev);
 		if (ev != LINE_NONE)
 			ctl_line(s, ev, lb->line);
 	}
+	if (s->discard_input) {	/* AUTH: nothing read in clear is kept */
+		s->discard_input = 0;
+		linebuf_init(lb);
+	}
 	return 0;
 }
 
-/* The user process has ended the login (REIN) or the session (QUIT). */
-static void
-ctl_end_login(struct session *s, uint8_t why)
+int
+control_start_tls(struct session *s)
+{
+	char why[256], desc[200];
+
+	s->ctl_tls = tls_accept(s->tls_ctx, s->client_in, (int)s->conf->tls_handshake_timeout,
+	    why, sizeof(why));
+	if (s->ctl_tls == NULL) {
+		log_msg(LOG_NOTICE, "%s: control TLS handshake failed: %s", s->peer_str, why);
+		/* a client that never spoke TLS gets a plaintext 421 (RFC 4217 10.1) */
+		if (!s->implicit && (strstr(why, "wrong version number") ||
+		    strstr(why, "http request") || strstr(why, "unknown protocol")))
+			reply(s, FTP_CLOSING, "TLS negotiation failed, closing control connection.");
+		return -1;
+	}
+	s->tls_state = CTL_TLS;
+	if (tls_peer_digest(s->ctl_tls, s->cert_digest) == 0)
+		s->have_cert_digest = 1;
+	tls_describe(s->ctl_tls, desc, sizeof(desc));
+	log_msg(LOG_INFO, "%s: control connection %s", s->peer_str, desc);
+	/* the urgent byte of a Synch would land in the TLS stream: keep it out */
+	setsockopt(s->client_in, SOL_SOCKET, SO_OOBINLINE, &(int){ 0 }, sizeof(int));
+	return 0;
+}
+
+void
+control_clear_tls(struct session *s)
+{
+	tls_shutdown(s->ctl_tls, 1, (int)s->conf->tls_handshake_timeout);
+	tls_free(s->ctl_tls);
+	s->ctl_tls = NULL;
+	s->tls_state = CTL_CLEARED;
+	log_msg(LOG_INFO, "%s: control connection cleared (CCC)", s->peer_str);
+}
+
+void
+control_sync_prot(struct session *s)
+{
+	struct msg m;
+
+	msg_init(&m, REL_PROT, 64);
+	msg_put_u8(&m, (uint8_t)s->prot);
+	msg_put_u8(&m, (uint8_t)s->tls_state);
+	msg_put_bytes(&m, s->cert_digest, s->have_cert_digest ? sizeof(s->cert_digest) : 0);
+	if (msg_send(s->relay_fd, &m) == -1)
+		die("user process gone");
+	msg_free(&m);
+}
+
+void
+control_end_login(struct session *s)
 {
 	close(s->relay_fd);
 	s->relay_fd = -1;
 	s->logged_in = 0;
-	s->have_user = 0;
 	s->busy = 0;
-	if (why != END_REIN)
-		s->quitting = 1;
 }
+
 
 /* One message from the user process. */
 static void
@@ -160,7 +233,9 @@ ctl_relay(struct session *s, time_t *login_start)
 	else if (m.type == REL_IDLE && msg_get_u32(&m, &u32) == 0)
 		s->idle_timeout = u32;
 	else if (m.type == REL_END && msg_get_u8(&m, &u8) == 0) {
-		ctl_end_login(s, u8);
+		control_end_login(s);
+		s->have_user = 0;
+		s->quitting = u8 != END_REIN;
 		*login_start = now();
 	} else
 		die("relay: bad message %u", m.type);
@@ -197,6 +272,14 @@ control_run(struct session *s)
 	s->send = ctl_send;
 	log_set_fatal_hook(ctl_fatal);
 	linebuf_init(&lb);
+	if (s->implicit) {	/* ftpsd: TLS first, then the greeting (MS-FTPS) */
+		if (control_start_tls(s) == -1)
+			_exit(0);
+		s->pbsz_done = 1;
+		s->prot = 'P';
+	} else if (s->tls_ctx == NULL)
+		log_msg(LOG_WARNING, "%s: no TLS certificate configured: plain FTP only, "
+		    "passwords travel in clear", s->peer_str);
 	/*
 	 * Telnet Synch: keep the urgent byte in the stream so that "IAC IP IAC DM"
 	 * reads the same however the client marked it urgent (RFC 959 4.1.3).
@@ -205,6 +288,8 @@ control_run(struct session *s)
 	ctl_greet(s);
 	while (!s->quitting) {
 		ms = ctl_timeout(s, last, login_start, &secs);
+		if (s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
+			ms = 0;	/* decrypted bytes wait: do not sleep on the socket */
 		pfd[0].fd = s->client_in;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = s->relay_fd;
@@ -214,7 +299,9 @@ control_run(struct session *s)
 			continue;
 		if (r == -1)
 			die("poll: %s", strerror(errno));
-		if (r == 0) {
+		if (r == 0 && s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
+			pfd[0].revents = POLLIN;
+		else if (r == 0) {
 			log_msg(LOG_INFO, "%s: timeout after %ld seconds", s->peer_str, secs);
 			reply(s, FTP_CLOSING, "Timeout (%ld seconds): closing control connection.", secs);
 			break;

@@ -17,6 +17,18 @@ void	 monitor_run(struct session *s);
 
 /* control.c: the control process's loop; never returns. */
 void	 control_run(struct session *s) __attribute__((noreturn));
+/* control.c: tell the user process the data protection state (after login, PROT, CCC). */
+void	 control_sync_prot(struct session *s);
+/*
+ * control.c: start TLS on the control connection (after 234, or at once for
+ * ftpsd).  Input already read is discarded.  Returns 0, or -1 if the client
+ * is to be dropped (the reason is logged; a plaintext 421 was sent if useful).
+ */
+int	 control_start_tls(struct session *s);
+/* control.c: end TLS on the control connection (CCC); plaintext from here on. */
+void	 control_clear_tls(struct session *s);
+/* control.c: end the login (AUTH after login): the user process is told to go. */
+void	 control_end_login(struct session *s);
 
 /*
  * userproc.c: the user process's loop, entered with root still held; drops to

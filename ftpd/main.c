@@ -23,6 +23,15 @@
 
 #define DEFAULT_CONF	"/etc/ftpd/ftpd.conf"
 
+/*
+ * The same sources build two binaries: ftpd (explicit TLS with AUTH, port 21)
+ * and ftpsd (compiled with FTPD_IMPLICIT=1: TLS from the first byte, port 990).
+ */
+#ifndef FTPD_IMPLICIT
+#define FTPD_IMPLICIT	0
+#endif
+#define PROGNAME	(FTPD_IMPLICIT ? "ftpsd" : "ftpd")
+
 /* Legacy BSD/netkit flags, each an ftpd.conf keyword (VALUE NULL: the flag's argument). */
 static const struct flag {
 	char		 ch;
@@ -51,7 +60,7 @@ startup_error(const char *msg)
 {
 	log_msg(LOG_ERR, "%s", msg);
 	if (stderr_ok)
-		fprintf(stderr, "ftpd: %s\n", msg);
+		fprintf(stderr, "%s: %s\n", PROGNAME, msg);
 	exit(1);
 }
 
@@ -106,6 +115,8 @@ configure(struct conf *c, int argc, char **argv)
 	int ch, explicit_file = 0;
 
 	conf_defaults(c);
+	if (FTPD_IMPLICIT)
+		conf_set(c, "listen_port", "990", err, sizeof(err));
 	opterr = 0;
 	while ((ch = getopt(argc, argv, OPTSTRING)) != -1)
 		if (ch == 'f') {
@@ -136,6 +147,7 @@ serve(void *arg)
 	struct session s;
 
 	session_init(&s, arg);
+	s.implicit = FTPD_IMPLICIT;
 	monitor_run(&s);
 	exit(0);
 }
@@ -146,11 +158,11 @@ main(int argc, char **argv)
 	static struct conf conf;
 
 	fix_stderr();
-	log_init("ftpd", 0);
+	log_init(PROGNAME, 0);
 	configure(&conf, argc, argv);
 	log_set_debug(conf.debug);
 	if (conf.debug && stderr_ok && isatty(2))
-		log_init("ftpd", 1);
+		log_init(PROGNAME, 1);
 	if (geteuid() != 0)
 		startup_error("must be started as root (it drops privileges per session)");
 	if (conf.daemon) {

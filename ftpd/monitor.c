@@ -27,6 +27,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "session.h"
+#include "tls.h"
 
 struct mon {
 	struct session		*s;
@@ -36,6 +37,7 @@ struct mon {
 	pid_t			 usr_pid;
 	struct pam_login	*pam;		/* the open PAM session, if any */
 	int			 fails;		/* failed logins on this connection */
+	int			 tls;		/* the login came over a TLS control connection */
 };
 
 #define MF_CTL		0x01	/* the control process may send it */
@@ -110,6 +112,21 @@ mon_shell_ok(const struct session *s, const struct passwd *pw)
 	return !s->conf->check_shell || file_has_line(s->conf->shells_file, sh);
 }
 
+/* Does tls_anonymous allow this anonymous login?  0 with REASON if not. */
+static int
+mon_anon_tls_ok(struct mon *m, char *reason, size_t rsz)
+{
+	const char *p = m->s->conf->tls_anonymous;
+
+	if (m->tls && !strcmp(p, "refuse"))
+		str_copy(reason, rsz, "Anonymous logins are not allowed over TLS.");
+	else if (!m->tls && !strcmp(p, "require") && m->s->tls_ctx != NULL)
+		str_copy(reason, rsz, "Anonymous logins need TLS: send AUTH TLS first.");
+	else
+		return 1;
+	return 0;
+}
+
 /* Fill CR for an anonymous login; -1 with REASON if refused. */
 static int
 mon_anon(struct mon *m, struct creds *cr, char *root, size_t rootsz, char *reason, size_t rsz)
@@ -132,6 +149,23 @@ mon_anon(struct mon *m, struct creds *cr, char *root, size_t rootsz, char *reaso
 	return 0;
 }
 
+/* May PW log in over this connection under tls_required / tls_plain_users? */
+static int
+mon_local_tls_ok(struct mon *m, const struct passwd *pw)
+{
+	char gnames[MAX_GROUPS][64];
+	const char *gptr[MAX_GROUPS];
+	gid_t gids[MAX_GROUPS];
+	int n, i;
+
+	if (m->tls || session_tls_required(m->s) == TLSREQ_NONE)
+		return 1;
+	n = mon_groups(pw, gids, gnames, MAX_GROUPS);
+	for (i = 0; i < n; i++)
+		gptr[i] = gnames[i];
+	return session_tls_plain_user(m->s, pw->pw_name, gptr, n) == 1;
+}
+
 /*
  * Authenticate a local user through PAM and fill CR; -1 if refused.  A user
  * refused by policy still goes through PAM (with a password that cannot
@@ -139,7 +173,7 @@ mon_anon(struct mon *m, struct creds *cr, char *root, size_t rootsz, char *reaso
  */
 static int
 mon_local(struct mon *m, const char *user, char *pass, struct creds *cr,
-    char *home, size_t homesz)
+    char *home, size_t homesz, char *reason, size_t rsz)
 {
 	const struct conf *c = m->s->conf;
 	char authuser[MAX_USER + 1], why[256], gnames[MAX_GROUPS][64];
@@ -149,6 +183,11 @@ mon_local(struct mon *m, const char *user, char *pass, struct creds *cr,
 
 	policy_ok = pw != NULL && c->local_enable && !c->anonymous_only &&
 	    !file_lists_user(c->ftpusers_file, user, NULL, 0) && mon_shell_ok(m->s, pw);
+	if (policy_ok && !mon_local_tls_ok(m, pw)) {
+		str_copy(reason, rsz, "Non-anonymous sessions must use encryption: "
+		    "connect with explicit FTP over TLS (AUTH TLS).");
+		policy_ok = 0;
+	}
 	if (!policy_ok)
 		str_copy(pass, MAX_PASS + 1, "\b\n\r\177INCORRECT");
 	if (pam_login_auth(c->pam_service, user, pass, m->s->peer_str, &m->pam,
@@ -224,11 +263,14 @@ mon_auth(struct mon *m, struct msg *req)
 	char user[MAX_USER + 1], pass[MAX_PASS + 1], root[MAX_PATH], reason[MSG_FILE_MAX + 64];
 	struct creds cr;
 	struct buf nologin = BUF_INIT(MSG_FILE_MAX);
+	uint8_t tls;
 	int ok;
 
 	if (msg_get_str(req, user, sizeof(user)) == -1 ||
-	    msg_get_str(req, pass, sizeof(pass)) == -1 || !msg_done(req))
+	    msg_get_str(req, pass, sizeof(pass)) == -1 || msg_get_u8(req, &tls) == -1 ||
+	    !msg_done(req))
 		die("monitor: malformed login request");
+	m->tls = tls != 0;
 	mon_end_login(m);
 	memset(&cr, 0, sizeof(cr));
 	str_copy(reason, sizeof(reason), "Login incorrect.");
@@ -238,11 +280,12 @@ mon_auth(struct mon *m, struct msg *req)
 		str_fmt(reason, sizeof(reason), "%sSystem not available.", buf_cstr(&nologin));
 		ok = -1;
 	} else if (m->s->anonymous) {
-		ok = mon_anon(m, &cr, root, sizeof(root), reason, sizeof(reason));
+		ok = mon_anon_tls_ok(m, reason, sizeof(reason)) ? mon_anon(m, &cr, root,
+		    sizeof(root), reason, sizeof(reason)) : -1;
 		if (ok == 0)
 			log_msg(LOG_INFO, "ANONYMOUS FTP LOGIN FROM %s, %.64s", m->s->peer_str, pass);
 	} else
-		ok = mon_local(m, user, pass, &cr, root, sizeof(root));
+		ok = mon_local(m, user, pass, &cr, root, sizeof(root), reason, sizeof(reason));
 	explicit_bzero(pass, sizeof(pass));
 	buf_free(&nologin);
 	if (ok == 0) {
@@ -395,6 +438,21 @@ mon_start_control(struct session *s, const int sp[2])
 	return pid;
 }
 
+/* Load the certificate (as root) and build the session's TLS context. */
+static void
+mon_tls_setup(struct session *s)
+{
+	char err[512];
+
+	if (!tls_configured(s->conf)) {
+		if (s->implicit)
+			die("ftpsd needs a certificate: set tls_cert_file");
+		return;
+	}
+	if ((s->tls_ctx = tls_ctx_new(s->conf, err, sizeof(err))) == NULL)
+		die("TLS set-up failed: %s", err);
+}
+
 void
 monitor_run(struct session *s)
 {
@@ -415,6 +473,7 @@ monitor_run(struct session *s)
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "connection from %s", s->peer_str);
 	file_read_text(s->conf->welcome_file, &s->welcome);
+	mon_tls_setup(s);
 	if (s->conf->xferlog_enable && (s->xferlog_fd = open(s->conf->xferlog_file,
 	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1)
 		log_msg(LOG_WARNING, "xferlog %s: %s", s->conf->xferlog_file, strerror(errno));

@@ -24,6 +24,7 @@ session_init(struct session *s, const struct conf *c)
 	s->idle_timeout = c->idle_timeout;
 	s->umask = (mode_t)c->umask;
 	s->mlst_facts = MLST_DEFAULT;
+	s->prot = 'C';
 	buf_init(&s->welcome, MSG_FILE_MAX * 2);
 	buf_init(&s->queued, MAX_CMDLINE);
 	session_reset_transfer_state(s);
@@ -40,4 +41,38 @@ session_reset_transfer_state(struct session *s)
 	if (s->pasv_fd != -1)
 		close(s->pasv_fd);
 	s->pasv_fd = -1;
+}
+
+enum tls_req
+session_tls_required(const struct session *s)
+{
+	const char *r = s->conf->tls_required;
+
+	if (s->tls_ctx == NULL || !strcmp(r, "none"))
+		return TLSREQ_NONE;
+	return !strcmp(r, "all") ? TLSREQ_ALL : TLSREQ_LOGIN;	/* "auto", "login" */
+}
+
+int
+session_tls_plain_user(const struct session *s, const char *user,
+    const char *const *groups, int ngroups)
+{
+	char list[MAX_CONF_VALUE];
+	char *tok, *save = NULL;
+	int undecided = 0, i;
+
+	str_copy(list, sizeof(list), s->conf->tls_plain_users);
+	for (tok = strtok_r(list, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+		if (tok[0] != '@') {
+			if (!strcmp(tok, user))
+				return 1;
+			continue;
+		}
+		if (groups == NULL)
+			undecided = 1;
+		for (i = 0; groups != NULL && i < ngroups; i++)
+			if (!strcmp(tok + 1, groups[i]))
+				return 1;
+	}
+	return undecided ? -1 : 0;
 }

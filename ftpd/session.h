@@ -27,12 +27,13 @@ enum {
 	MON_AUTH_FAIL,	/* monitor -> control: u8 close, str reason */
 	MON_PORT20,	/* user -> monitor: bytes sockaddr to bind on port 20 */
 	MON_FD,		/* monitor -> user: fd = the bound socket (or none) */
-	REL_INIT,	/* control -> user: u32 mlst facts */
+	REL_INIT,	/* control -> user: u32 mlst facts (then a REL_PROT) */
 	REL_CMD,	/* control -> user: str command line */
 	REL_REPLY,	/* user -> control: bytes to send to the client */
 	REL_BUSY,	/* user -> control: u8 transfer running (suspends the idle timer) */
 	REL_IDLE,	/* user -> control: u32 new idle timeout (SITE IDLE) */
-	REL_END		/* user -> control: u8 END_* why the user process ends */
+	REL_END,	/* user -> control: u8 END_* why the user process ends */
+	REL_PROT	/* control -> user: u8 prot, u8 TLS state, bytes client cert digest */
 };
 #define END_QUIT	0
 #define END_REIN	1
@@ -40,6 +41,11 @@ enum {
 enum data_mode { DATA_NONE, DATA_PORT, DATA_PASV };
 
 struct xfer;
+struct tls_ctx;
+struct tls_conn;
+
+/* the control connection's protection (RFC 4217 3.2 of spec.md) */
+enum ctl_tls { CTL_PLAIN, CTL_TLS, CTL_CLEARED };
 
 struct session {
 	const struct conf *conf;
@@ -47,6 +53,16 @@ struct session {
 	union sockaddr_u local;		/* our end */
 	char		 peer_str[64];	/* numeric peer address, for logs */
 	pid_t		 monitor_pid;
+	int		 implicit;		/* ftpsd: TLS from the first byte */
+
+	/* TLS state: owned by the control process, copied to the user process */
+	struct tls_ctx	*tls_ctx;		/* NULL: no certificate, plain FTP only */
+	struct tls_conn	*ctl_tls;		/* control process: the control connection's TLS */
+	enum ctl_tls	 tls_state;
+	int		 pbsz_done;
+	char		 prot;			/* 'C' or 'P' */
+	int		 have_cert_digest;	/* the client sent a certificate on control */
+	unsigned char	 cert_digest[32];
 
 	/* control process */
 	int		 client_in, client_out;	/* fd 0 / 1 */
@@ -57,6 +73,8 @@ struct session {
 	char		 user[MAX_USER + 1];	/* from USER, before login */
 	int		 have_user;
 	int		 prelogin_errors;
+	int		 lines_seen;		/* command lines read (ClientHello check) */
+	int		 discard_input;		/* drop the rest of what was read (AUTH) */
 	int		 quitting;
 	int		 xferlog_fd;		/* opened by the monitor, -1 if off */
 	struct buf	 welcome;		/* welcome_file, read before chroot */
@@ -89,6 +107,17 @@ struct session {
 	/* how reply() delivers a formatted reply */
 	void		(*send)(struct session *, const char *, size_t);
 };
+
+enum tls_req { TLSREQ_NONE, TLSREQ_LOGIN, TLSREQ_ALL };
+
+/* What the tls_required policy asks of this session (NONE without a certificate). */
+enum tls_req session_tls_required(const struct session *s);
+/*
+ * Is USER (a local account, with GROUPS names) one of tls_plain_users?  With
+ * GROUPS NULL, @group entries are not decided: returns -1 if one might match.
+ */
+int	 session_tls_plain_user(const struct session *s, const char *user,
+	    const char *const *groups, int ngroups);
 
 /* Set S to the state of a new connection on fds 0/1 with configuration C. */
 void	 session_init(struct session *s, const struct conf *c);

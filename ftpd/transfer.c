@@ -30,12 +30,19 @@
 #include "log.h"
 #include "path.h"
 #include "session.h"
+#include "tls.h"
 #include "transfer.h"
 
 struct xfer_result {
 	int		 code;
 	long long	 bytes;
 	char		 text[240];
+};
+
+/* The data connection: a socket, and its TLS when PROT is P. */
+struct dconn {
+	int		 fd;
+	struct tls_conn	*tls;
 };
 
 struct xfer {
@@ -82,6 +89,27 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+static int
+dc_write(struct dconn *dc, const char *p, size_t n)
+{
+	if (dc->tls != NULL)
+		return tls_write(dc->tls, p, n) == -1 ? -1 : 0;
+	return write_all(dc->fd, p, n);
+}
+
+/* Read from the data connection: >0 bytes, 0 at a clean end, -1 on error. */
+static ssize_t
+dc_read(struct dconn *dc, char *p, size_t n)
+{
+	ssize_t r;
+
+	if (dc->tls != NULL)
+		return tls_read(dc->tls, p, n);
+	while ((r = read(dc->fd, p, n)) == -1 && errno == EINTR)
+		;
+	return r;
+}
+
 static void
 result(struct xfer_result *res, int code, const char *text)
 {
@@ -91,7 +119,7 @@ result(struct xfer_result *res, int code, const char *text)
 
 /* RETR: file to network. */
 static void
-xfer_send_file(struct session *s, struct xfer_req *r, int dfd, struct xfer_result *res)
+xfer_send_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct xfer_result *res)
 {
 	static char in[DATA_BUFSZ], out[DATA_BUFSZ * 2];
 	int last = 0;
@@ -105,7 +133,7 @@ xfer_send_file(struct session *s, struct xfer_req *r, int dfd, struct xfer_resul
 			o = ascii_to_net(in, (size_t)n, out, &last);
 			p = out;
 		}
-		if (write_all(dfd, p, o) == -1) {
+		if (dc_write(dc, p, o) == -1) {
 			result(res, FTP_BADSENDNET, "Connection closed; transfer aborted.");
 			return;
 		}
@@ -119,7 +147,7 @@ xfer_send_file(struct session *s, struct xfer_req *r, int dfd, struct xfer_resul
 
 /* STOR, APPE, STOU: network to file. */
 static void
-xfer_recv_file(struct session *s, struct xfer_req *r, int dfd, struct xfer_result *res)
+xfer_recv_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct xfer_result *res)
 {
 	static char in[DATA_BUFSZ], out[DATA_BUFSZ + 1];
 	int cr = 0;
@@ -129,11 +157,11 @@ xfer_recv_file(struct session *s, struct xfer_req *r, int dfd, struct xfer_resul
 		size_t o;
 		const char *p = in;
 
-		n = read(dfd, in, sizeof(in));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			result(res, FTP_BADSENDNET, "Connection closed; transfer aborted.");
+		if ((n = dc_read(dc, in, sizeof(in))) == -1) {
+			/* over TLS only a close_notify ends an upload (no silent truncation) */
+			result(res, FTP_BADSENDNET, dc->tls != NULL && !tls_clean_eof(dc->tls) ?
+			    "Upload ended without TLS close_notify: transfer incomplete, "
+			    "file not stored." : "Connection closed; transfer aborted.");
 			return;
 		}
 		o = (size_t)n;
@@ -166,16 +194,12 @@ xfer_recv_file(struct session *s, struct xfer_req *r, int dfd, struct xfer_resul
 	result(res, FTP_TRANSFEROK, "Transfer complete.");
 }
 
-struct list_sink {
-	int dfd;
-};
-
 static int
 xfer_list_flush(struct buf *out, void *arg)
 {
-	const struct list_sink *k = arg;
+	struct dconn *dc = arg;
 
-	if (write_all(k->dfd, buf_cstr(out), out->len) == -1)
+	if (dc_write(dc, buf_cstr(out), out->len) == -1)
 		return -1;
 	*xfer_bytes += (long long)out->len;
 	buf_reset(out);
@@ -183,17 +207,16 @@ xfer_list_flush(struct buf *out, void *arg)
 }
 
 static void
-xfer_send_list(struct session *s, struct xfer_req *r, int dfd, struct xfer_result *res)
+xfer_send_list(struct session *s, struct xfer_req *r, struct dconn *dc, struct xfer_result *res)
 {
 	struct buf out = BUF_INIT(LIST_FLUSH * 4);
-	struct list_sink k = { dfd };
 	char why[128];
 	int e;
 
 	r->list.flush = xfer_list_flush;
-	r->list.flush_arg = &k;
+	r->list.flush_arg = dc;
 	e = list_run(&r->list, &out, why, sizeof(why));
-	if (e == 0 && xfer_list_flush(&out, &k) == -1)
+	if (e == 0 && xfer_list_flush(&out, dc) == -1)
 		e = -2;
 	if (e == -1)
 		result(res, FTP_NOPERM, why);
@@ -204,28 +227,78 @@ xfer_send_list(struct session *s, struct xfer_req *r, int dfd, struct xfer_resul
 	buf_free(&out);
 }
 
+/*
+ * PROT P: the TLS handshake on the data connection, with RFC 4217 10.2's
+ * checks (resumption of this control connection's session, the same client
+ * certificate).  -1 with the 522 text in RES.
+ */
+static int
+xfer_tls(struct session *s, struct dconn *dc, struct xfer_result *res)
+{
+	unsigned char digest[TLS_DIGEST_LEN];
+	char why[256], desc[200];
+	int has_cert;
+
+	dc->tls = tls_accept(s->tls_ctx, dc->fd, (int)s->conf->tls_handshake_timeout,
+	    why, sizeof(why));
+	if (dc->tls == NULL) {
+		log_msg(LOG_NOTICE, "%s: data TLS handshake failed: %s", s->peer_str, why);
+		result(res, FTP_DATA_TLS, "Data connection TLS negotiation failed.");
+		return -1;
+	}
+	tls_describe(dc->tls, desc, sizeof(desc));
+	log_msg(LOG_INFO, "%s: data connection %s", s->peer_str, desc);
+	if (!strcmp(s->conf->tls_session_reuse, "require") && !tls_resumed(dc->tls)) {
+		result(res, FTP_DATA_TLS, "Data connection TLS session was not resumed from the "
+		    "control connection (session reuse required; Python's stock ftplib never "
+		    "resumes: the server's tls_session_reuse=accept allows it).");
+		return -1;
+	}
+	has_cert = tls_peer_digest(dc->tls, digest) == 0;
+	if (has_cert != s->have_cert_digest ||
+	    (has_cert && memcmp(digest, s->cert_digest, sizeof(digest)) != 0)) {
+		result(res, FTP_DATA_TLS, "Data connection client certificate differs from "
+		    "the control connection's.");
+		return -1;
+	}
+	return 0;
+}
+
+/* End the data connection: TLS close_notify both ways where the peer plays along. */
+static void
+xfer_close(struct session *s, struct dconn *dc, int ok)
+{
+	if (dc->tls != NULL) {
+		if (ok)
+			tls_shutdown(dc->tls, 1, 2);
+		tls_free(dc->tls);
+	}
+	shutdown(dc->fd, SHUT_WR);
+	close(dc->fd);
+}
+
 /* The transfer process: open the data connection, move the bytes, report. */
 static void __attribute__((noreturn))
 xfer_child(struct session *s, struct xfer_req *r, int bound, int out)
 {
 	struct xfer_result res;
-	int dfd;
+	struct dconn dc = { -1, NULL };
 
 	memset(&res, 0, sizeof(res));
 	signal(SIGPIPE, SIG_IGN);
-	dfd = data_open(s, bound, res.text, sizeof(res.text));
-	if (dfd == -1)
+	dc.fd = data_open(s, bound, res.text, sizeof(res.text));
+	if (dc.fd == -1)
 		res.code = FTP_BADSENDCONN;
+	else if (s->prot == 'P' && xfer_tls(s, &dc, &res) == -1)
+		;
 	else if (r->kind == XF_RETR)
-		xfer_send_file(s, r, dfd, &res);
+		xfer_send_file(s, r, &dc, &res);
 	else if (r->kind == XF_STOR)
-		xfer_recv_file(s, r, dfd, &res);
+		xfer_recv_file(s, r, &dc, &res);
 	else
-		xfer_send_list(s, r, dfd, &res);
-	if (dfd != -1) {
-		shutdown(dfd, SHUT_WR);
-		close(dfd);
-	}
+		xfer_send_list(s, r, &dc, &res);
+	if (dc.fd != -1)
+		xfer_close(s, &dc, res.code == FTP_TRANSFEROK);
 	if (res.code != FTP_TRANSFEROK && r->temp[0] != '\0')
 		unlink(r->temp);
 	res.bytes = *xfer_bytes;
@@ -269,6 +342,30 @@ xfer_default_opening(const struct session *s, const struct xfer_req *r, char *bu
 	return buf;
 }
 
+/*
+ * RFC 4217 10.2: the protection level is checked on the transfer command,
+ * before any 1xx.  Returns 1 after replying 521 if policy refuses it.
+ */
+static int
+xfer_prot_refused(struct session *s, const struct xfer_req *r)
+{
+	const char *policy = r->kind == XF_LIST ? s->conf->tls_data_list : s->conf->tls_data;
+	const char *what = r->kind == XF_LIST ? "listings" : "file transfers";
+
+	if (s->tls_ctx == NULL)
+		return 0;
+	if (s->prot == 'C' && !strcmp(policy, "require"))
+		reply(s, FTP_PROT_REFUSED, "This server requires protected data connections "
+		    "for %s: send PBSZ 0 and PROT P (lftp: set ftp:ssl-protect-data true).\n"
+		    "Data connection cannot be opened with this PROT setting.", what);
+	else if (s->prot == 'P' && !strcmp(policy, "never"))
+		reply(s, FTP_PROT_REFUSED, "This server sends %s in clear only: send PROT C.\n"
+		    "Data connection cannot be opened with this PROT setting.", what);
+	else
+		return 0;
+	return 1;
+}
+
 void
 xfer_start(struct session *s, struct xfer_req *r)
 {
@@ -279,6 +376,10 @@ xfer_start(struct session *s, struct xfer_req *r)
 	s->rest = 0;
 	if (s->data_mode == DATA_NONE) {
 		reply(s, FTP_BADSENDCONN, "Use PORT, EPRT, PASV or EPSV first.");
+		xfer_cleanup_req(r);
+		return;
+	}
+	if (xfer_prot_refused(s, r)) {
 		xfer_cleanup_req(r);
 		return;
 	}

@@ -113,6 +113,25 @@ usr_login(struct session *s, const struct creds *cr)
 	buf_free(&motd);
 }
 
+/* The control process's news of PROT, CCC and the control certificate. */
+static void
+usr_prot(struct session *s, struct msg *m)
+{
+	uint8_t prot, state;
+	const void *digest;
+	size_t n;
+
+	if (msg_get_u8(m, &prot) == -1 || msg_get_u8(m, &state) == -1 ||
+	    msg_get_bytes(m, &digest, &n) == -1 || (prot != 'C' && prot != 'P') ||
+	    state > CTL_CLEARED || (n != 0 && n != sizeof(s->cert_digest)))
+		die("relay: bad PROT message");
+	s->prot = (char)prot;
+	s->tls_state = state;
+	s->have_cert_digest = n != 0;
+	if (n != 0)
+		memcpy(s->cert_digest, digest, n);
+}
+
 /* One message from the control process. */
 static void
 usr_relay(struct session *s)
@@ -129,8 +148,10 @@ usr_relay(struct session *s)
 		die("relay: unexpected descriptor");
 	if (m.type == REL_INIT && msg_get_u32(&m, &facts) == 0)
 		s->mlst_facts = facts;
+	else if (m.type == REL_PROT)
+		usr_prot(s, &m);
 	else if (m.type == REL_CMD && msg_get_str(&m, line, sizeof(line)) == 0) {
-		if (s->xfer != NULL && !cmd_is_midxfer(line)) {
+		if (s->xfer != NULL && !(cmd_flags(line) & F_MIDXFER)) {
 			buf_reset(&s->queued);	/* one command waits for the transfer */
 			buf_puts(&s->queued, line);
 			s->have_queued = 1;

@@ -33,7 +33,7 @@ OBJ_LIB    = $(filter-out $(BUILD)/obj/ftpd/main.o,$(ALL_OBJS))
 
 .PHONY: all check unit integration run install clean deps lint fuzz bench
 
-all: $(BUILD)/ftpd
+all: $(BUILD)/ftpd $(BUILD)/ftpsd
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -41,6 +41,14 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/ftpd: $(ALL_OBJS)
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(ALL_OBJS) $(LIBS)
+
+# ftpsd: the same objects but main.c built for implicit TLS
+$(BUILD)/obj/ftpd/main-ftpsd.o: ftpd/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DFTPD_IMPLICIT=1 -c -o $@ $<
+
+$(BUILD)/ftpsd: $(OBJ_LIB) $(BUILD)/obj/ftpd/main-ftpsd.o
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJ_LIB) $(BUILD)/obj/ftpd/main-ftpsd.o $(LIBS)
 
 $(BUILD)/test/runner.o: test/unit/runner.c
 	@mkdir -p $(dir $@)
@@ -59,17 +67,17 @@ unit: $(UNIT_BINS)
 lint:
 	@sh mk/lint.sh
 
-integration: $(BUILD)/ftpd
+integration: $(BUILD)/ftpd $(BUILD)/ftpsd
 	@FTPD=$(CURDIR)/$(BUILD)/ftpd sh test/integration/run.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all
 	@sh mk/check.sh $(BUILD) "$(MAKE)"
 
-run: $(BUILD)/ftpd
+run: $(BUILD)/ftpd $(BUILD)/ftpsd
 	@sh mk/run.sh $(BUILD)/ftpd
 
-install: $(BUILD)/ftpd
+install: $(BUILD)/ftpd $(BUILD)/ftpsd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/ftpd $(DESTDIR)$(SBINDIR)/ftpd
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/

@@ -6,6 +6,8 @@ Fixtures:
   server   an inetd-style server started in ftpenv with the default configuration.
   client   a raw FtpClient connected to server (greeting already read).
   alice    a raw FtpClient logged in as alice.
+  xinetd_server, daemon_server
+           the same server under the real xinetd, or as `ftpd -D` on 127.0.0.1.
   syslog   the session-wide syslog capture (tests needing it skip when inactive).
 
 Knobs (environment): FTPD (binary), KEEP_TMP=1 (keep temporary trees),
@@ -108,3 +110,13 @@ def alice(ftpenv, server):
     c = ftpenv.connect(server)
     c.login_ok("alice")
     return c
+
+
+@pytest.fixture
+def xinetd_server(ftpenv):
+    return ftpenv.xinetd()
+
+
+@pytest.fixture
+def daemon_server(ftpenv):
+    return ftpenv.daemon()

@@ -238,6 +238,39 @@ def descendants(pid):
     return sorted(out)
 
 
+def socket_inode(local_port, remote_port):
+    """Inode of the TCP socket LOCAL_PORT <-> REMOTE_PORT (from /proc/net/tcp*), or None."""
+    for fn in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(fn) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    lp = int(parts[1].rsplit(":", 1)[1], 16)
+                    rp = int(parts[2].rsplit(":", 1)[1], 16)
+                    if (lp, rp) == (local_port, remote_port):
+                        return int(parts[9])
+        except OSError:
+            pass
+    return None
+
+
+def holds_socket(pid, inode):
+    """True if process PID has a file descriptor open on socket INODE."""
+    target = "socket:[%d]" % inode
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == target:
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def describe_procs(pids):
     lines = []
     for p in pids:
@@ -1032,6 +1065,8 @@ class FtpEnv:
                 "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=0:abort_on_error=0",
                 "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
                 "PAM_WRAPPER_DISABLE_DEEPBIND": "1",
+                # pam_wrapper 1.1.4 (Debian 12) reads this name instead
+                "UID_WRAPPER_DISABLE_DEEPBIND": "1",
                 "NSS_WRAPPER_DISABLE_DEEPBIND": "1",
             })
         return e

@@ -5,8 +5,9 @@
 #
 # Environment:
 #   FTPD        the binary under test (default: build/ftpd of this tree)
-#   TESTS       pytest -k expression selecting a subset (e.g. TESTS=login)
-#   SKIP_TESTS  pytest -k expression of tests to leave out
+#   TESTS       pytest -k expression selecting a subset (e.g. TESTS=login);
+#               LTESTS is accepted as another name for it (OpenSSH habit)
+#   SKIP_TESTS  pytest -k expression of tests to leave out (or SKIP_LTESTS)
 #   JUNIT       write a JUnit XML report there (mk/check.sh counts from it)
 #
 # Exit status is pytest's, except that "no tests collected" (pytest's 5) is a
@@ -23,6 +24,8 @@ export PYTHONDONTWRITEBYTECODE=1
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
+TESTS=${TESTS:-${LTESTS:-}}
+SKIP_TESTS=${SKIP_TESTS:-${SKIP_LTESTS:-}}
 kexpr=""
 if [ -n "${TESTS:-}" ]; then
 	kexpr="(${TESTS})"

@@ -42,7 +42,7 @@ def test_unknown_keyword_debug_names_line(ftpenv):
 
 @pytest.mark.parametrize("line", ["idle_timeout 1", "idle_timeout abc", "login_delay -1",
                                   "anon_upload maybe", "umask 999", "listen_family ipx",
-                                  "listen_port 70000", "pam_service"])
+                                  "listen_port 70000", "idle_timeout", "anon_upload"])
 def test_bad_values(ftpenv, line):
     """A bad value (out of range, wrong type, missing) is a start-up error."""
     path, n = bad_conf(ftpenv, line)

@@ -7,7 +7,7 @@ import pytest
 
 import ftpdtest
 from ftpdtest import (ANON_UID, NOBODY_UID, STAFF_GID, descendants, describe_procs,
-                      proc_root, proc_status, wait_for)
+                      holds_socket, proc_root, proc_status, socket_inode, wait_for)
 
 
 def session(server, client):
@@ -142,3 +142,26 @@ def test_transfer_process(ftpenv, server, alice):
         dc.close()
     r = alice.reply(timeout=15)
     assert r.code in (426, 451, 226), r
+
+
+def control_socket_holders(server, client):
+    inode = socket_inode(server.port, client.sock.getsockname()[1])
+    assert inode, "cannot find the server side of the control connection in /proc/net/tcp"
+    _, pids = session(server, client)
+    return [p for p in pids if holds_socket(p, inode)], pids
+
+
+def test_monitor_does_not_hold_client_socket(server, alice):
+    """After set-up the root monitor has closed its copy of the client's socket."""
+    mon = server.pid_for(alice)
+    holders, pids = control_socket_holders(server, alice)
+    assert holders, "no process holds the control socket?\n" + describe_procs(pids)
+    assert mon not in holders, "the root monitor still holds the client socket:\n" + \
+        describe_procs(pids)
+
+
+def test_control_socket_owned_by_control_process(server, alice):
+    """Only the unprivileged control process holds the control socket (not the user process)."""
+    holders, pids = control_socket_holders(server, alice)
+    uids = [proc_status(p)["Uid"][0] for p in holders]
+    assert uids == [NOBODY_UID], "control socket holders:\n" + describe_procs(holders)

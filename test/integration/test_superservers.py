@@ -2,12 +2,12 @@
 
 import ftplib
 import io
-import os
 import time
 
 import pytest
 
-from ftpdtest import HELLO, USERS, describe_procs, have_ipv6_loopback, proc_status
+from ftpdtest import (HELLO, USERS, FtpClient, describe_procs, have_ipv6_loopback,
+                      proc_status)
 
 
 def login_and_retr(srv):
@@ -24,9 +24,9 @@ def login_and_retr(srv):
     f.quit()
 
 
-def test_under_xinetd(ftpenv):
+def test_under_xinetd(ftpenv, xinetd_server):
     """Under xinetd (socket on fd 0, 1 and 2) login and RETR work and nothing is left behind."""
-    srv = ftpenv.xinetd()
+    srv = xinetd_server
     login_and_retr(srv)
     login_and_retr(srv)
     left = ftpenv.wait_session_gone()
@@ -44,9 +44,9 @@ def test_stderr_is_socket(ftpenv):
     assert c.wait_closed(timeout=5) == []
 
 
-def test_daemon_ipv4(ftpenv):
+def test_daemon_ipv4(ftpenv, daemon_server):
     """ftpd -D on 127.0.0.1 serves sessions; the listener survives them, children exit."""
-    srv = ftpenv.daemon()
+    srv = daemon_server
     login_and_retr(srv)
     login_and_retr(srv)
     assert srv.proc.poll() is None, "the -D listener exited"
@@ -82,7 +82,6 @@ def test_daemon_max_clients(ftpenv):
     srv = ftpenv.daemon(max_clients=2)
     a = ftpenv.connect(srv)
     b = ftpenv.connect(srv)
-    from ftpdtest import FtpClient
     try:
         c = FtpClient(srv.host, srv.port, read_greeting=False)
     except OSError:

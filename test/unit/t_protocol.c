@@ -122,9 +122,11 @@ TEST(cmd_parse_rules)
 	ASSERT_EQ_INT(cmd_parse("TOOLONGVERB x", verb, sizeof(verb), &arg), -1);
 	ASSERT_EQ_INT(cmd_parse("NO\tOP", verb, sizeof(verb), &arg), -1);
 	ASSERT_TRUE(cmd_lookup("xmkd") != NULL);
-	ASSERT_TRUE(cmd_is_midxfer("ABOR"));
-	ASSERT_TRUE(cmd_is_midxfer("stat"));
-	ASSERT_TRUE(!cmd_is_midxfer("RETR x"));
+	ASSERT_TRUE(cmd_flags("ABOR") & F_MIDXFER);
+	ASSERT_TRUE(cmd_flags("stat") & F_MIDXFER);
+	ASSERT_TRUE(!(cmd_flags("RETR x") & F_MIDXFER));
+	ASSERT_TRUE(cmd_flags("prot P") & F_CTL);
+	ASSERT_EQ_INT(cmd_flags("XYZZY"), 0);
 }
 
 TEST(ascii_round_trip)

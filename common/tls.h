@@ -1,0 +1,71 @@
+/*
+ * tls.h: TLS for the control and data connections (RFC 4217), behind a narrow
+ * interface.  This header and tls.c are the only places that know OpenSSL.
+ *
+ * One tls_ctx is built per session by the monitor (root: it reads the keys)
+ * before any fork, so every process of the session shares its certificate and
+ * its session-ticket key.  The ticket key is random per session: a data
+ * connection can resume only a TLS session issued on this control connection.
+ */
+#ifndef FTPD_TLS_H
+#define FTPD_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct conf;
+struct tls_ctx;
+struct tls_conn;
+
+#define TLS_DIGEST_LEN	32	/* SHA-256 of a peer certificate */
+
+/*
+ * Build the session's context from C's tls_* keywords: certificate chains and
+ * keys (RSA and/or ECDSA), protocol versions, TLS 1.2 ciphers, TLS 1.3 suites,
+ * groups, strict ALPN "ftp", optional required SNI names, no compression, no
+ * client renegotiation, stateless tickets with a fresh random key.  Returns
+ * NULL with ERR if no certificate is configured (ERR empty) or on any load
+ * error (ERR says what).
+ */
+struct tls_ctx	*tls_ctx_new(const struct conf *c, char *err, size_t errsz);
+/* Is a certificate configured at all (tls_cert_file or tls_ecdsa_cert_file)? */
+int		 tls_configured(const struct conf *c);
+
+/*
+ * Server handshake on FD (blocking; TIMEOUT seconds at most).  Returns the
+ * connection, or NULL with a reason for syslog in WHY (OpenSSL's text: never
+ * for the client).  The FTP client is always the TLS client, on data
+ * connections too (RFC 4217 7).
+ */
+struct tls_conn	*tls_accept(struct tls_ctx *ctx, int fd, int timeout,
+		    char *why, size_t whysz);
+/* Did the handshake resume an earlier session (of this control connection)? */
+int		 tls_resumed(const struct tls_conn *t);
+/* SHA-256 of the peer's certificate into OUT; 0 if it sent one, -1 if none. */
+int		 tls_peer_digest(const struct tls_conn *t, unsigned char out[TLS_DIGEST_LEN]);
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384, resumed" (for syslog and STAT). */
+void		 tls_describe(const struct tls_conn *t, char *out, size_t outsz);
+
+/*
+ * Read up to N bytes.  Returns >0 bytes, 0 on a clean close (close_notify),
+ * -1 on error or an unclean end (a TCP close without close_notify); the
+ * caller can tell the two apart with tls_clean_eof().
+ */
+ssize_t		 tls_read(struct tls_conn *t, void *p, size_t n);
+/* Write all N bytes; -1 on error. */
+ssize_t		 tls_write(struct tls_conn *t, const void *p, size_t n);
+/* Bytes already decrypted and waiting (check before poll()). */
+int		 tls_pending(const struct tls_conn *t);
+/* Did the last tls_read() end with the peer's close_notify? */
+int		 tls_clean_eof(const struct tls_conn *t);
+/*
+ * Send close_notify; if WAIT, also wait (up to TIMEOUT seconds) for the
+ * peer's.  Returns 0 if the close was clean both ways (when WAIT).
+ */
+int		 tls_shutdown(struct tls_conn *t, int wait, int timeout);
+/* Free T (the descriptor is not closed). */
+void		 tls_free(struct tls_conn *t);
+/* The last OpenSSL error text, for syslog only. */
+void		 tls_error(char *out, size_t outsz);
+
+#endif
