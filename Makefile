@@ -17,7 +17,8 @@ FTPD_SRCS = ftpd/main.c ftpd/monitor.c ftpd/control.c ftpd/session.c \
 	ftpd/transfer.c ftpd/listing.c ftpd/userproc.c \
 	ftpd/linebuf.c ftpd/ascii.c
 COMMON_SRCS = common/buf.c common/log.c common/conf.c common/ipc.c \
-	common/net.c common/path.c common/privdrop.c common/files.c
+	common/net.c common/path.c common/privdrop.c common/files.c \
+	common/tls.c
 PAM_SRCS = pam/auth_pam.c
 MAN8	= man/ftpd.8
 MAN5	= man/ftpd.conf.5

@@ -28,7 +28,7 @@ struct tls_conn;
  * error (ERR says what).
  */
 struct tls_ctx	*tls_ctx_new(const struct conf *c, char *err, size_t errsz);
-/* Is a certificate configured at all (tls_cert_file or tls_ecdsa_cert_file)? */
+/* Is a certificate configured at all (tls_cert_file or tls_cert2_file)? */
 int		 tls_configured(const struct conf *c);
 
 /*

@@ -12,9 +12,9 @@ HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
 	  -fPIE -fcf-protection
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(HARDEN) \
-	  -Icommon -Iftpd -Ipam $(CFLAGS) -MMD -MP
+	  -iquote common -iquote ftpd -iquote pam $(CFLAGS) -MMD -MP
 LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
-LIBS	= -lpam
+LIBS	= -lpam $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE -O1

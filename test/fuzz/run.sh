@@ -21,7 +21,7 @@ SECONDS_EACH=${FUZZ_SECONDS:-20}
 OUT=${FUZZ_BUILD:-build/fuzz}
 FLAGS="-std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -fno-omit-frame-pointer
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
--Wall -Wextra -Wno-unused-parameter -Icommon -Iftpd -Ipam"
+-Wall -Wextra -Wno-unused-parameter -iquote common -iquote ftpd -iquote pam"
 
 if [ ! -d test/fuzz ]; then
 	echo "fuzz: run this from the top of the source tree" >&2

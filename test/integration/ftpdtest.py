@@ -19,10 +19,10 @@ Every server process gets FTPD_TEST_TOKEN=<unique> in its environment, so the
 processes of one test can be found in /proc (and checked to be gone) whatever
 they did to their parent, uid or root directory.
 
-Clients: FtpClient is a raw control-connection client (send a line, read a full
-reply) with helpers for PASV/EPSV/PORT/EPRT transfers; external clients (curl,
-lftp, wget) are run through run_tool(), which skips the test when the tool is
-missing.  Only the Python standard library and pytest are used.
+The client side lives in ftpclient.py (FtpClient: a raw control connection that
+sends a line and reads one full reply, plus PASV/EPSV/PORT/EPRT transfers; curl,
+lftp and wget through run_tool()), /proc inspection in procs.py; this module
+re-exports both.  Only the Python standard library and pytest are used.
 """
 
 import errno
@@ -40,12 +40,28 @@ import uuid
 
 import pytest
 
+from ftpclient import (TIMEOUT, TOOL_TIMEOUT, DataConn, FtpClient, ProtocolError,
+                       Reply, Xfer, curl, lftp, printable, recv_all, run_tool, tool)
+from procs import (all_pids, describe_procs, descendants, holds_socket,
+                   is_zombie, proc_cmdline, proc_root, proc_status, socket_inode,
+                   token_pids, wait_for)
+
+# the tests import everything from here
+__all__ = [
+    "TIMEOUT", "TOOL_TIMEOUT", "DataConn", "FtpClient", "ProtocolError", "Reply", "Xfer",
+    "curl", "lftp", "printable", "recv_all", "run_tool", "tool",
+    "all_pids", "describe_procs", "descendants", "holds_socket", "is_zombie", "proc_cmdline",
+    "proc_root", "proc_status", "socket_inode", "token_pids", "wait_for",
+    "FTPD", "USERS", "HELLO", "NOBODY_UID", "ANON_UID", "STAFF_GID", "GONE_TIMEOUT",
+    "find_lib", "find_pam_module", "is_sanitized", "have_ipv6_loopback", "free_port",
+    "port_listening", "SyslogCapture", "InetdServer", "XinetdServer", "DaemonServer",
+    "FtpEnv",
+]
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 FTPD = os.path.abspath(os.environ.get("FTPD") or os.path.join(TOP, "build", "ftpd"))
 
-TIMEOUT = 10.0          # default socket / reply timeout, seconds
-TOOL_TIMEOUT = 60.0     # curl / lftp / wget
 GONE_TIMEOUT = 8.0      # how long a session's processes may linger after its end
 
 NOBODY_UID = 65534
@@ -60,6 +76,7 @@ USERS = {
 }
 STAFF_GID = 2050
 HELLO = b"hello world\n"
+FtpClient.passwords = {name: u["pw"] for name, u in USERS.items()}
 
 
 # --------------------------------------------------------------------------
@@ -144,142 +161,6 @@ def port_listening(port, host="127.0.0.1"):
         except OSError:
             pass
     return False
-
-
-def wait_for(pred, timeout, interval=0.05):
-    """Poll PRED until it returns a true value or TIMEOUT seconds pass; return its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(interval)
-
-
-# --------------------------------------------------------------------------
-# /proc inspection
-
-def proc_status(pid):
-    """Parsed /proc/PID/status: Uid/Gid/Groups as int lists, PPid int, others str. {} if gone."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            text = f.read()
-    except OSError:
-        return {}
-    st = {}
-    for line in text.splitlines():
-        if ":" not in line:
-            continue
-        k, v = line.split(":", 1)
-        v = v.strip()
-        if k in ("Uid", "Gid", "Groups"):
-            st[k] = [int(x) for x in v.split()]
-        elif k == "PPid":
-            st[k] = int(v)
-        else:
-            st[k] = v
-    st["pid"] = pid
-    return st
-
-
-def proc_root(pid):
-    try:
-        return os.readlink("/proc/%d/root" % pid)
-    except OSError:
-        return None
-
-
-def proc_cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode("latin-1").strip()
-    except OSError:
-        return ""
-
-
-def all_pids():
-    return [int(d) for d in os.listdir("/proc") if d.isdigit()]
-
-
-def is_zombie(pid):
-    st = proc_status(pid)
-    return not st or st.get("State", "").startswith(("Z", "X"))
-
-
-def token_pids(token):
-    """Live (non-zombie) processes whose environment holds FTPD_TEST_TOKEN=TOKEN."""
-    needle = ("FTPD_TEST_TOKEN=%s" % token).encode()
-    found = []
-    for pid in all_pids():
-        if pid == os.getpid():
-            continue
-        try:
-            with open("/proc/%d/environ" % pid, "rb") as f:
-                env = f.read()
-        except OSError:
-            continue
-        if needle in env.split(b"\0") and not is_zombie(pid):
-            found.append(pid)
-    return sorted(found)
-
-
-def descendants(pid):
-    """PID's live descendants (children, grandchildren, ...), not PID itself."""
-    children = {}
-    for p in all_pids():
-        st = proc_status(p)
-        if st and not st.get("State", "").startswith("Z"):
-            children.setdefault(st.get("PPid"), []).append(p)
-    out, todo = [], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return sorted(out)
-
-
-def socket_inode(local_port, remote_port):
-    """Inode of the TCP socket LOCAL_PORT <-> REMOTE_PORT (from /proc/net/tcp*), or None."""
-    for fn in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(fn) as f:
-                next(f)
-                for line in f:
-                    parts = line.split()
-                    lp = int(parts[1].rsplit(":", 1)[1], 16)
-                    rp = int(parts[2].rsplit(":", 1)[1], 16)
-                    if (lp, rp) == (local_port, remote_port):
-                        return int(parts[9])
-        except OSError:
-            pass
-    return None
-
-
-def holds_socket(pid, inode):
-    """True if process PID has a file descriptor open on socket INODE."""
-    target = "socket:[%d]" % inode
-    try:
-        fds = os.listdir("/proc/%d/fd" % pid)
-    except OSError:
-        return False
-    for fd in fds:
-        try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == target:
-                return True
-        except OSError:
-            pass
-    return False
-
-
-def describe_procs(pids):
-    lines = []
-    for p in pids:
-        st = proc_status(p)
-        if st:
-            lines.append("pid %d ppid %s uid %s gid %s groups %s root %s state %s: %s" % (
-                p, st.get("PPid"), st.get("Uid"), st.get("Gid"), st.get("Groups"),
-                proc_root(p), st.get("State"), proc_cmdline(p)))
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------
@@ -380,323 +261,6 @@ def pids_in_syslog(lines):
         if m:
             pids.add(int(m.group(1)))
     return pids
-
-
-# --------------------------------------------------------------------------
-# replies and the raw client
-
-class Reply:
-    """One FTP reply: .code (int), .lines (str, latin-1 decoded), .raw (bytes)."""
-
-    def __init__(self, code, lines, raw):
-        self.code = code
-        self.lines = lines
-        self.raw = raw
-
-    @property
-    def text(self):
-        return "\n".join(self.lines)
-
-    @property
-    def multiline(self):
-        return len(self.lines) > 1
-
-    def __repr__(self):
-        return "Reply(%r)" % self.text
-
-    def __contains__(self, s):
-        return s in self.text
-
-
-class ProtocolError(Exception):
-    pass
-
-
-class FtpClient:
-    """A raw FTP control connection.  Every read has a timeout; EOFError on close."""
-
-    def __init__(self, host, port, timeout=TIMEOUT, read_greeting=True):
-        self.host = host
-        self.port = port
-        self.timeout = timeout
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.buf = b""
-        self.greeting = self.reply() if read_greeting else None
-        self.closed = False
-
-    # -- low level
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode("utf-8", "surrogateescape")
-        self.sock.sendall(data)
-
-    def send_line(self, line):
-        if isinstance(line, str):
-            line = line.encode("utf-8", "surrogateescape")
-        self.send(line + b"\r\n")
-
-    def readline(self, timeout=None):
-        end = time.monotonic() + (timeout if timeout is not None else self.timeout)
-        while b"\n" not in self.buf:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("no complete reply line within the timeout; have %r"
-                                     % self.buf[:200])
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except ConnectionResetError:
-                chunk = b""
-            if not chunk:
-                if self.buf:
-                    raise ProtocolError("connection closed inside a reply line: %r"
-                                        % self.buf[:200])
-                raise EOFError("control connection closed by the server")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line + b"\n"
-
-    def reply(self, timeout=None):
-        """Read one complete (possibly multi-line) reply."""
-        first = self.readline(timeout)
-        raw = first
-        m = re.match(rb"^(\d{3})([ -])", first)
-        if not m:
-            raise ProtocolError("malformed reply line %r" % first)
-        code = m.group(1)
-        lines = [first.rstrip(b"\r\n").decode("latin-1")]
-        if m.group(2) == b"-":
-            while True:
-                line = self.readline(timeout)
-                raw += line
-                lines.append(line.rstrip(b"\r\n").decode("latin-1"))
-                if line.startswith(code + b" "):
-                    break
-        if any(not l.endswith(b"\r\n") for l in raw.splitlines(True)):
-            raise ProtocolError("reply lines must end with CRLF: %r" % raw[:200])
-        return Reply(int(code), lines, raw)
-
-    def pending(self, wait=0.3):
-        """True if the server sent something more (or closed) within WAIT seconds."""
-        if self.buf:
-            return True
-        self.sock.settimeout(wait)
-        try:
-            chunk = self.sock.recv(65536)
-        except socket.timeout:
-            return False
-        except OSError:
-            return True
-        if not chunk:
-            return True
-        self.buf += chunk
-        return True
-
-    def cmd(self, line, timeout=None):
-        self.send_line(line)
-        r = self.reply(timeout)
-        if isinstance(line, str) and line[:5].upper() == "TYPE " and r.code == 200:
-            self.type = line[5:].strip()[:1].upper()
-        return r
-
-    def set_type(self, t):
-        """Make sure the transfer type is T ("I" or "A"); the session starts in ASCII."""
-        if getattr(self, "type", "A") != t:
-            self.expect("TYPE " + t, 200)
-
-    def expect(self, line, codes, timeout=None):
-        """Send LINE, assert the reply code is in CODES (int or tuple); return the reply."""
-        if isinstance(codes, int):
-            codes = (codes,)
-        r = self.cmd(line, timeout)
-        assert r.code in codes, "%s -> %r, expected %s" % (printable(line), r, codes)
-        return r
-
-    def wait_closed(self, timeout=None):
-        """Read until the server closes; return the replies seen meanwhile."""
-        seen = []
-        end = time.monotonic() + (timeout or self.timeout)
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise AssertionError("server did not close the control connection; saw %r" % seen)
-            try:
-                seen.append(self.reply(timeout=left))
-            except EOFError:
-                return seen
-            except (ConnectionResetError, BrokenPipeError):
-                return seen
-
-    def close(self):
-        if not self.closed:
-            self.closed = True
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-
-    def abort_close(self):
-        """Vanish: close with RST."""
-        try:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
-        except OSError:
-            pass
-        self.close()
-
-    # -- login
-    def login(self, user, pw=None):
-        """USER/PASS; returns the PASS reply (or the USER reply if it was final)."""
-        if pw is None:
-            pw = USERS[user]["pw"] if user in USERS else "guest@example.org"
-        r = self.cmd("USER " + user)
-        if r.code != 331:
-            return r
-        return self.cmd("PASS " + pw)
-
-    def login_ok(self, user, pw=None):
-        r = self.login(user, pw)
-        assert r.code == 230, "login %s -> %r" % (user, r)
-        return r
-
-    # -- data connection set-up
-    def pasv(self):
-        r = self.expect("PASV", 227)
-        m = re.search(r"(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)", r.text)
-        assert m, "no address in %r" % r
-        n = [int(x) for x in m.groups()]
-        return "%d.%d.%d.%d" % tuple(n[:4]), n[4] * 256 + n[5]
-
-    def epsv(self):
-        r = self.expect("EPSV", 229)
-        m = re.search(r"\((.)\1\1(\d+)\1\)", r.text)
-        assert m, "bad EPSV reply %r" % r
-        return self.host, int(m.group(2))
-
-    def data_setup(self, mode="pasv"):
-        """Prepare a data connection; returns a DataConn whose .connect() gives the socket."""
-        if mode == "pasv":
-            return DataConn(addr=self.pasv(), timeout=self.timeout)
-        if mode == "epsv":
-            return DataConn(addr=self.epsv(), timeout=self.timeout)
-        fam = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        ls = socket.socket(fam, socket.SOCK_STREAM)
-        ls.bind((self.sock.getsockname()[0], 0))
-        ls.listen(1)
-        ls.settimeout(self.timeout)
-        ip = self.sock.getsockname()[0]
-        port = ls.getsockname()[1]
-        if mode == "port":
-            r = self.cmd("PORT %s,%d,%d" % (ip.replace(".", ","), port >> 8, port & 255))
-        elif mode == "eprt":
-            r = self.cmd("EPRT |%d|%s|%d|" % (2 if fam == socket.AF_INET6 else 1, ip, port))
-        else:
-            raise ValueError(mode)
-        if r.code != 200:
-            ls.close()
-            raise AssertionError("%s refused: %r" % (mode.upper(), r))
-        return DataConn(listener=ls, timeout=self.timeout)
-
-    def xfer(self, command, upload=None, mode="pasv", rest=None, chunk=None):
-        """Run one data command.  Returns Xfer(pre, final, data)."""
-        dc = self.data_setup(mode)
-        try:
-            if rest is not None:
-                self.expect("REST %d" % rest, 350)
-            if dc.addr is not None:
-                dc.connect()
-            self.send_line(command)
-            pre = self.reply()
-            if pre.code >= 200:
-                return Xfer(pre, None, b"")
-            conn = dc.connect()
-            data = b""
-            if upload is not None:
-                conn.sendall(upload)
-            else:
-                data = recv_all(conn, self.timeout * 3)
-            dc.close()
-            final = self.reply(timeout=self.timeout * 3)
-            return Xfer(pre, final, data)
-        finally:
-            dc.close()
-
-    def retr(self, path, mode="pasv", rest=None, type="I"):
-        """RETR PATH in TYPE TYPE (binary unless told); assert 150..226; return the data."""
-        self.set_type(type)
-        x = self.xfer("RETR " + path, mode=mode, rest=rest)
-        assert x.ok, "RETR %s: %r" % (path, x)
-        return x.data
-
-    def stor(self, path, data, mode="pasv", verb="STOR", type="I"):
-        """STOR (or VERB) PATH with DATA in TYPE TYPE; assert 150..226."""
-        self.set_type(type)
-        x = self.xfer((verb + " " + path) if path else verb, upload=data, mode=mode)
-        assert x.ok, "%s %s: %r" % (verb, path, x)
-        return x
-
-    def nlst(self, path=None, mode="pasv"):
-        x = self.xfer("NLST" + (" " + path if path else ""), mode=mode)
-        assert x.ok, "NLST: %r" % (x,)
-        return [n for n in x.data.decode("utf-8", "surrogateescape").split("\r\n") if n]
-
-
-class DataConn:
-    """One data connection, passive (we connect to ADDR) or active (we accept on LISTENER)."""
-
-    def __init__(self, addr=None, listener=None, timeout=TIMEOUT):
-        self.addr = addr
-        self.listener = listener
-        self.timeout = timeout
-        self.sock = None
-
-    def connect(self):
-        if self.sock is None:
-            if self.addr is not None:
-                self.sock = socket.create_connection(self.addr, timeout=self.timeout)
-            else:
-                self.sock, _ = self.listener.accept()
-                self.sock.settimeout(self.timeout)
-        return self.sock
-
-    def close(self):
-        for s in (self.sock, self.listener):
-            if s is not None:
-                try:
-                    s.close()
-                except OSError:
-                    pass
-        self.sock = None
-        self.listener = None
-
-
-class Xfer:
-    def __init__(self, pre, final, data):
-        self.pre = pre
-        self.final = final
-        self.data = data
-
-    @property
-    def ok(self):
-        return self.pre.code in (125, 150) and self.final is not None and self.final.code == 226
-
-    def __repr__(self):
-        return "Xfer(pre=%r, final=%r, %d bytes)" % (self.pre, self.final, len(self.data))
-
-
-def recv_all(sock, timeout=TIMEOUT):
-    sock.settimeout(timeout)
-    parts = []
-    while True:
-        chunk = sock.recv(1 << 20)
-        if not chunk:
-            return b"".join(parts)
-        parts.append(chunk)
-
-
-def printable(s):
-    if isinstance(s, bytes):
-        s = s.decode("latin-1")
-    return s if len(s) < 120 else s[:100] + "...(%d chars)" % len(s)
 
 
 # --------------------------------------------------------------------------
@@ -965,7 +529,6 @@ class FtpEnv:
         return self.mkdir(self.home(user, name), u["uid"], u["gid"], mode)
 
     def _build(self):
-        d = self.dir
         self.mkdir(self.path("empty"))
         self.mkdir(self.path("etc"))
         self.mkdir(self.path("pam"))
@@ -1199,48 +762,3 @@ class FtpEnv:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-# --------------------------------------------------------------------------
-# external clients
-
-def tool(name):
-    """Path of client NAME, or skip the test with SKIPPED when it is not installed."""
-    p = shutil.which(name)
-    if not p:
-        pytest.skip("SKIPPED: %s is not installed" % name)
-    return p
-
-
-def run_tool(argv, env_dir, timeout=TOOL_TIMEOUT, input=None, check=True):
-    """Run an external client with HOME in ENV_DIR; returns CompletedProcess (bytes)."""
-    home = os.path.join(env_dir, "client-home")
-    os.makedirs(home, exist_ok=True)
-    env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": home, "LANG": "C.UTF-8",
-           "LC_ALL": "C.UTF-8", "TERM": "dumb"}
-    try:
-        cp = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
-                            capture_output=True, timeout=timeout, env=env, cwd=env_dir)
-    except subprocess.TimeoutExpired as e:
-        raise AssertionError("%s timed out after %ss; stdout %r stderr %r" % (
-            argv[0], timeout, (e.stdout or b"")[-2000:], (e.stderr or b"")[-2000:]))
-    if check and cp.returncode != 0:
-        raise AssertionError("%s exited %d\nstdout: %s\nstderr: %s" % (
-            " ".join(argv), cp.returncode, cp.stdout[-3000:].decode("utf-8", "replace"),
-            cp.stderr[-3000:].decode("utf-8", "replace")))
-    return cp
-
-
-def lftp(server, user, pw, script, env_dir, timeout=TOOL_TIMEOUT, check=True):
-    """Run lftp commands SCRIPT (';'-separated) logged in as USER on SERVER."""
-    exe = tool("lftp")
-    h = "[%s]" % server.host if ":" in server.host else server.host
-    pre = ("set ftp:ssl-allow no; set net:max-retries 1; set net:timeout 10; "
-           "set net:reconnect-interval-base 1; set cmd:fail-exit yes; "
-           "set xfer:clobber yes; set cmd:interactive no; ")
-    cmd = "%sopen -u %s,%s ftp://%s:%d; %s" % (pre, user, pw, h, server.port, script)
-    return run_tool([exe, "-c", cmd], env_dir, timeout=timeout, check=check)
-
-
-def curl(args, env_dir, timeout=TOOL_TIMEOUT, check=True):
-    exe = tool("curl")
-    return run_tool([exe, "-q", "-s", "-S", "--max-time", str(int(timeout) - 5)] + list(args),
-                    env_dir, timeout=timeout, check=check)

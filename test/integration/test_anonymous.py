@@ -2,8 +2,6 @@
 
 import os
 
-import pytest
-
 from ftpdtest import ANON_UID, curl
 
 

@@ -1,6 +1,5 @@
 """Real clients against the server: curl, lftp, wget and Python's ftplib."""
 
-import filecmp
 import ftplib
 import io
 import os

