@@ -49,7 +49,6 @@
 struct tls_ctx {
 	SSL_CTX	*ssl;
 	char	*sni_names;	/* accepted SNI names (space/comma list); NULL: any */
-	int	 alpn_strict;	/* an ALPN list without "ftp" is refused */
 };
 
 struct tls_conn {
@@ -326,8 +325,7 @@ ctx_callbacks(struct tls_ctx *t, const struct conf *c)
 {
 	SSL_CTX_set_verify(t->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
 	    verify_any);
-	t->alpn_strict = c->tls_alpn == NULL || strcmp(c->tls_alpn, "off") != 0;
-	if (t->alpn_strict)
+	if (c->tls_alpn == NULL || strcmp(c->tls_alpn, "off") != 0)
 		SSL_CTX_set_alpn_select_cb(t->ssl, alpn_select, NULL);
 	if (c->tls_sni_names != NULL && c->tls_sni_names[strspn(c->tls_sni_names,
 	    " \t,")] != '\0')
@@ -386,9 +384,9 @@ deadline(struct timespec *end, int seconds)
 	end->tv_sec += seconds > 0 ? seconds : 0;
 }
 
-/* Why the TLS call that returned R failed (ERRNO_ as it left it). */
+/* Why a TLS call failed with SSL error E (and errno ERRNO_). */
 static void
-io_why(struct tls_conn *t, int e, int errno_, char *why, size_t whysz)
+io_why(int e, int errno_, char *why, size_t whysz)
 {
 	int peer_eof = ERR_GET_REASON(ERR_peek_error()) ==
 	    SSL_R_UNEXPECTED_EOF_WHILE_READING;
@@ -430,7 +428,7 @@ io_wait(struct tls_conn *t, int r, const struct timespec *end, char *why,
 	if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_SSL)
 		t->failed = 1;
 	if (why != NULL)
-		io_why(t, e, errno_, why, whysz);
+		io_why(e, errno_, why, whysz);
 	ERR_clear_error();
 	return -1;
 }
