@@ -404,6 +404,24 @@ io_why(int e, int errno_, char *why, size_t whysz)
 }
 
 /*
+ * A call on a blocking descriptor (END is NULL) wants I/O: after a signal,
+ * call it again (0); after the caller's SO_RCVTIMEO/SO_SNDTIMEO ran out, fail
+ * (-1, errno EAGAIN); if the descriptor is non-blocking after all, wait (1).
+ */
+static int
+io_blocking(int fd, int errno_)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (errno_ == EINTR)
+		return 0;
+	if (flags != -1 && (flags & O_NONBLOCK) != 0)
+		return 1;
+	errno = errno_;
+	return -1;
+}
+
+/*
  * After a TLS call returned R: wait (until END; NULL: forever) if it wants
  * I/O and return 0 to call it again; else -1 with WHY (if not NULL).
  */
@@ -415,9 +433,11 @@ io_wait(struct tls_conn *t, int r, const struct timespec *end, char *why,
 	struct pollfd p = { t->fd, POLLIN, 0 };
 
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		ERR_clear_error();
+		if (end == NULL && (n = io_blocking(t->fd, errno_)) != 1)
+			return n;
 		if (e == SSL_ERROR_WANT_WRITE)
 			p.events = POLLOUT;
-		ERR_clear_error();
 		n = poll(&p, 1, ms_left(end));
 		if (n > 0 || (n == -1 && errno == EINTR))
 			return 0;

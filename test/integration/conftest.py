@@ -11,7 +11,7 @@ Fixtures:
   syslog   the session-wide syslog capture (tests needing it skip when inactive).
 
 Knobs (environment): FTPD (binary), KEEP_TMP=1 (keep temporary trees),
-TEST_TIMEOUT (seconds per test, default 120).
+TEST_TIMEOUT (seconds per test, default 90).
 """
 
 import os
@@ -21,7 +21,7 @@ import pytest
 
 import ftpdtest
 
-TEST_TIMEOUT = int(os.environ.get("TEST_TIMEOUT", "120"))
+TEST_TIMEOUT = int(os.environ.get("TEST_TIMEOUT", "90"))
 
 
 def pytest_report_header(config):

@@ -16,7 +16,7 @@ import time
 import pytest
 
 TIMEOUT = 10.0          # default socket / reply timeout, seconds
-TOOL_TIMEOUT = 60.0     # curl / lftp / wget
+TOOL_TIMEOUT = 45.0     # curl / lftp / wget
 
 
 # --------------------------------------------------------------------------

@@ -182,7 +182,7 @@ ctx_ok(const char *const *kv)
 
 /* --- one connection: server child, client parent ------------------------- */
 
-enum srv_mode { SRV_ECHO, SRV_SHUT, SRV_BIG };
+enum srv_mode { SRV_ECHO, SRV_SHUT, SRV_BIG, SRV_STALL };
 enum cli_mode { CLI_CLEAN, CLI_DIRTY, CLI_ANSWER, CLI_SILENT, CLI_BIG, CLI_NONE };
 
 struct srv_result {
@@ -219,7 +219,7 @@ now(void)
 }
 
 static void
-srv_talk(struct tls_conn *t, enum srv_mode mode, struct srv_result *r)
+srv_talk(struct tls_conn *t, int fd, enum srv_mode mode, struct srv_result *r)
 {
 	static char big[BIG];
 	char in[64];
@@ -229,6 +229,16 @@ srv_talk(struct tls_conn *t, enum srv_mode mode, struct srv_result *r)
 	if (mode == SRV_SHUT) {
 		r->secs = now();
 		r->shut = tls_shutdown(t, 1, 1);
+		r->secs = now() - r->secs;
+		return;
+	}
+	if (mode == SRV_STALL) {	/* data.c's stall timeout */
+		struct timeval tv = { 1, 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		r->secs = now();
+		r->r1 = tls_read(t, in, sizeof(in));
+		r->eof1 = tls_clean_eof(t);
 		r->secs = now() - r->secs;
 		return;
 	}
@@ -262,7 +272,7 @@ srv_child(struct tls_ctx *ctx, int fd, int timeout, enum srv_mode mode, int out)
 		r.resumed = tls_resumed(t);
 		r.has_digest = tls_peer_digest(t, r.digest) == 0;
 		tls_describe(t, r.desc, sizeof(r.desc));
-		srv_talk(t, mode, &r);
+		srv_talk(t, fd, mode, &r);
 		tls_free(t);
 	}
 	if (write(out, &r, sizeof(r)) != (ssize_t)sizeof(r))
@@ -711,6 +721,20 @@ TEST(shutdown_wait)
 	ASSERT_TRUE(r.secs > 0.8 && r.secs < 3);
 	SSL_SESSION_free(answer.got);
 	SSL_SESSION_free(silent.got);
+}
+
+TEST(read_stall_timeout)
+{
+	struct tls_ctx *ctx = ctx_ok(NULL);
+	struct cli c = { .mode = CLI_SILENT };
+	struct srv_result r;
+
+	conn(ctx, SRV_STALL, 5, &c, &r);
+	ASSERT_TRUE(c.ok);
+	ASSERT_EQ_INT(r.r1, -1);
+	ASSERT_EQ_INT(r.eof1, 0);
+	ASSERT_TRUE(r.secs > 0.8 && r.secs < 3);
+	SSL_SESSION_free(c.got);
 }
 
 TEST(handshake_timeout)
