@@ -465,7 +465,7 @@ set_nonblock(int fd)
 }
 
 struct tls_conn *
-tls_accept(struct tls_ctx *ctx, int fd, int timeout, char *why, size_t whysz)
+tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout, char *why, size_t whysz)
 {
 	struct tls_conn *t;
 	struct timespec end;
@@ -479,6 +479,13 @@ tls_accept(struct tls_ctx *ctx, int fd, int timeout, char *why, size_t whysz)
 		err_set(why, whysz, "cannot set up the TLS connection");
 		goto fail;
 	}
+	/*
+	 * No tickets on data connections: clients resume the control session's,
+	 * and an uploading client that never reads would leave our ticket unread
+	 * and reset the connection at close, cutting its upload short.
+	 */
+	if (data)
+		SSL_set_num_tickets(t->ssl, 0);
 	if ((flags = set_nonblock(fd)) == -1) {
 		str_fmt(why, whysz, "fcntl: %s", strerror(errno));
 		goto fail;

@@ -35,9 +35,10 @@ int		 tls_configured(const struct conf *c);
  * Server handshake on FD (blocking; TIMEOUT seconds at most).  Returns the
  * connection, or NULL with a reason for syslog in WHY (OpenSSL's text: never
  * for the client).  The FTP client is always the TLS client, on data
- * connections too (RFC 4217 7).
+ * connections too (RFC 4217 7).  DATA says FD is a data connection: it gets
+ * no session tickets of its own (the control connection's are resumed).
  */
-struct tls_conn	*tls_accept(struct tls_ctx *ctx, int fd, int timeout,
+struct tls_conn	*tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout,
 		    char *why, size_t whysz);
 /* Did the handshake resume an earlier session (of this control connection)? */
 int		 tls_resumed(const struct tls_conn *t);

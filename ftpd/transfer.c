@@ -239,7 +239,7 @@ xfer_tls(struct session *s, struct dconn *dc, struct xfer_result *res)
 	char why[256], desc[200];
 	int has_cert;
 
-	dc->tls = tls_accept(s->tls_ctx, dc->fd, (int)s->conf->tls_handshake_timeout,
+	dc->tls = tls_accept(s->tls_ctx, dc->fd, 1, (int)s->conf->tls_handshake_timeout,
 	    why, sizeof(why));
 	if (dc->tls == NULL) {
 		log_msg(LOG_NOTICE, "%s: data TLS handshake failed: %s", s->peer_str, why);

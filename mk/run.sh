@@ -170,6 +170,17 @@ xferlog_enable yes
 xferlog_file $tmp/xferlog
 EOF
 
+# FTP over TLS with a throwaway self-signed certificate, when openssl is here.
+tls=no
+if command -v openssl >/dev/null 2>&1 &&
+    openssl req -x509 -nodes -days 30 -subj /CN=localhost \
+	-addext "subjectAltName=DNS:localhost,IP:$host" -newkey rsa:2048 \
+	-keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1; then
+	printf 'tls_cert_file %s\ntls_key_file %s\n' "$tmp/cert.pem" "$tmp/key.pem" \
+	    >>"$tmp/ftpd.conf"
+	tls=yes
+fi
+
 # A sanitizer build (make SAN=1) needs the wrappers loaded without RTLD_DEEPBIND.
 SAN_ENV=
 if grep -q __asan_init "$ftpd" 2>/dev/null; then
@@ -181,17 +192,29 @@ upload=/etc/os-release
 [ -f "$upload" ] || upload=/etc/hostname
 url="ftp://$host:$port"
 
+if [ "$tls" = yes ]; then
+	# local logins need TLS (tls_required auto); -k: the certificate is self-signed
+	curl="curl --ssl-reqd -k"
+	lftp_set="set ssl:verify-certificate no; set ftp:ssl-force yes; set ftp:ssl-protect-data yes;"
+	tls_note="explicit FTP over TLS (AUTH TLS), self-signed certificate $tmp/cert.pem"
+else
+	curl="curl"
+	lftp_set="set ftp:ssl-allow no;"
+	tls_note="plain FTP only (openssl was not found to make a certificate)"
+fi
+
 cat <<EOF
 ftpd demo: $ftpd on $host port $port, files in $tmp
   local user:  demo, password demo (chrooted to its home, which holds hello.txt)
   anonymous:   user ftp or anonymous, any password (pub/README)
+  security:    $tls_note
 
 Try from another terminal:
-  curl ftp://demo:demo@$host:$port/
-  curl ftp://demo:demo@$host:$port/hello.txt
-  curl -T $upload ftp://demo:demo@$host:$port/
+  $curl ftp://demo:demo@$host:$port/
+  $curl ftp://demo:demo@$host:$port/hello.txt
+  $curl -T $upload ftp://demo:demo@$host:$port/
   curl $url/pub/README
-  lftp -u demo,demo -e 'set ftp:ssl-allow no; ls; bye' $url
+  lftp -u demo,demo -e '$lftp_set ls; bye' $url
 
 Transfers are logged in $tmp/xferlog.  Ctrl-C stops the server.
 

@@ -411,3 +411,45 @@ def test_tls_process_credentials(ftpenv, certs):
             pass
     assert {0, 65534, USERS["alice"]["uid"]} <= uids, uids
     f.quit()
+
+
+@pytest.mark.parametrize("maxver", ["1.2", "1.3"])
+def test_lftp_many_transfers(ftpenv, certs, tmp_path, maxver):
+    """lftp (GnuTLS) resumes the control session for many consecutive data connections."""
+    if not shutil.which("lftp"):
+        pytest.skip("SKIPPED: lftp is not installed")
+    srv = ftpenv.inetd(**tls_opts(certs, tls_max_version=maxver))
+    for i in range(12):
+        ftpenv.user_file("alice", "m%02d.txt" % i, b"file %d\n" % i)
+    script = ("set ssl:verify-certificate no; set ftp:ssl-force yes; "
+              "set ftp:ssl-protect-data yes; set ftp:ssl-protect-list yes; "
+              "open -u alice,%s ftp://127.0.0.1:%d; lcd %s; mget m*.txt; cls -l; bye"
+              % (ALICE_PW, srv.port, tmp_path))
+    p = subprocess.run(["lftp", "-c", script], timeout=120, capture_output=True)
+    assert p.returncode == 0, p.stderr[-500:]
+    for i in range(12):
+        assert (tmp_path / ("m%02d.txt" % i)).read_bytes() == b"file %d\n" % i
+
+
+def test_wget_explicit_and_implicit(ftpenv, certs, tmp_path):
+    """wget (GnuTLS): ftps:// with AUTH TLS and PROT P, and --ftps-implicit against ftpsd."""
+    if not shutil.which("wget"):
+        pytest.skip("SKIPPED: wget is not installed")
+    srv = ftpenv.inetd(**tls_opts(certs))
+    out = tmp_path / "w1"
+    subprocess.run(["wget", "-q", "--no-check-certificate", "-O", str(out),
+                    "ftps://alice:%s@127.0.0.1:%d/hello.txt" % (ALICE_PW, srv.port)],
+                   check=True, timeout=60)
+    assert out.read_bytes() == HELLO
+    ftpsd = os.path.join(os.path.dirname(ftpenv.ftpd), "ftpsd")
+    env = ftpdtest.FtpEnv(ftpd=ftpsd, syslog=ftpenv.syslog)
+    try:
+        srv2 = env.inetd(**tls_opts(certs))
+        out2 = tmp_path / "w2"
+        subprocess.run(["wget", "-q", "--no-check-certificate", "--ftps-implicit", "-O",
+                        str(out2), "ftps://alice:%s@127.0.0.1:%d/hello.txt"
+                        % (ALICE_PW, srv2.port)], check=True, timeout=60)
+        assert out2.read_bytes() == HELLO
+    finally:
+        env.cleanup()
+        env.remove()

@@ -265,7 +265,7 @@ srv_child(struct tls_ctx *ctx, int fd, int timeout, enum srv_mode mode, int out)
 
 	memset(&r, 0, sizeof(r));
 	r.r1 = r.r2 = r.shut = -9;
-	t = tls_accept(ctx, fd, timeout, r.why, sizeof(r.why));
+	t = tls_accept(ctx, fd, 0, timeout, r.why, sizeof(r.why));
 	r.secs = now() - t0;
 	if (t != NULL) {
 		r.ok = 1;
@@ -818,7 +818,7 @@ TEST(plaintext_client)
 	/* no fork needed: the "client" line is already waiting */
 	ASSERT_TRUE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	ASSERT_EQ_INT(write(sv[0], "USER anonymous\r\n", 16), 16);
-	t = tls_accept(ctx, sv[1], 2, why, sizeof(why));
+	t = tls_accept(ctx, sv[1], 0, 2, why, sizeof(why));
 	ASSERT_TRUE(t == NULL);
 	ASSERT_STR_CONTAINS(why, "wrong version number");
 	close(sv[0]);
