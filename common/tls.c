@@ -480,11 +480,12 @@ tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout, char *why, size_t
 		goto fail;
 	}
 	/*
-	 * No tickets on data connections: clients resume the control session's,
-	 * and an uploading client that never reads would leave our ticket unread
-	 * and reset the connection at close, cutting its upload short.
+	 * A fresh ticket on every data connection (clients such as curl resume
+	 * the newest session they saw), but none on uploads: a client that never
+	 * reads would leave the ticket unread, and its close would then reset the
+	 * connection and cut its own upload short (curl's "TLS 1.3 upload data loss").
 	 */
-	if (data)
+	if (data == TLS_DATA_UPLOAD)
 		SSL_set_num_tickets(t->ssl, 0);
 	if ((flags = set_nonblock(fd)) == -1) {
 		str_fmt(why, whysz, "fcntl: %s", strerror(errno));

@@ -19,6 +19,11 @@ struct tls_conn;
 
 #define TLS_DIGEST_LEN	32	/* SHA-256 of a peer certificate */
 
+/* what a connection is for (tls_accept) */
+#define TLS_CONTROL	0
+#define TLS_DATA	1
+#define TLS_DATA_UPLOAD	2
+
 /*
  * Build the session's context from C's tls_* keywords: certificate chains and
  * keys (RSA and/or ECDSA), protocol versions, TLS 1.2 ciphers, TLS 1.3 suites,
@@ -35,8 +40,8 @@ int		 tls_configured(const struct conf *c);
  * Server handshake on FD (blocking; TIMEOUT seconds at most).  Returns the
  * connection, or NULL with a reason for syslog in WHY (OpenSSL's text: never
  * for the client).  The FTP client is always the TLS client, on data
- * connections too (RFC 4217 7).  DATA says FD is a data connection: it gets
- * no session tickets of its own (the control connection's are resumed).
+ * connections too (RFC 4217 7).  DATA is TLS_CONTROL, TLS_DATA or
+ * TLS_DATA_UPLOAD; an upload's connection is sent no session ticket.
  */
 struct tls_conn	*tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout,
 		    char *why, size_t whysz);

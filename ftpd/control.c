@@ -155,7 +155,7 @@ control_start_tls(struct session *s)
 {
 	char why[256], desc[200];
 
-	s->ctl_tls = tls_accept(s->tls_ctx, s->client_in, 0, (int)s->conf->tls_handshake_timeout,
+	s->ctl_tls = tls_accept(s->tls_ctx, s->client_in, TLS_CONTROL, (int)s->conf->tls_handshake_timeout,
 	    why, sizeof(why));
 	if (s->ctl_tls == NULL) {
 		log_msg(LOG_NOTICE, "%s: control TLS handshake failed: %s", s->peer_str, why);

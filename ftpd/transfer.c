@@ -233,13 +233,13 @@ xfer_send_list(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
  * certificate).  -1 with the 522 text in RES.
  */
 static int
-xfer_tls(struct session *s, struct dconn *dc, struct xfer_result *res)
+xfer_tls(struct session *s, struct dconn *dc, int upload, struct xfer_result *res)
 {
 	unsigned char digest[TLS_DIGEST_LEN];
 	char why[256], desc[200];
 	int has_cert;
 
-	dc->tls = tls_accept(s->tls_ctx, dc->fd, 1, (int)s->conf->tls_handshake_timeout,
+	dc->tls = tls_accept(s->tls_ctx, dc->fd, upload ? TLS_DATA_UPLOAD : TLS_DATA, (int)s->conf->tls_handshake_timeout,
 	    why, sizeof(why));
 	if (dc->tls == NULL) {
 		log_msg(LOG_NOTICE, "%s: data TLS handshake failed: %s", s->peer_str, why);
@@ -289,7 +289,7 @@ xfer_child(struct session *s, struct xfer_req *r, int bound, int out)
 	dc.fd = data_open(s, bound, res.text, sizeof(res.text));
 	if (dc.fd == -1)
 		res.code = FTP_BADSENDCONN;
-	else if (s->prot == 'P' && xfer_tls(s, &dc, &res) == -1)
+	else if (s->prot == 'P' && xfer_tls(s, &dc, r->kind == XF_STOR, &res) == -1)
 		;
 	else if (r->kind == XF_RETR)
 		xfer_send_file(s, r, &dc, &res);
