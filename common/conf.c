@@ -296,6 +296,10 @@ conf_validate(const struct conf *c, char *err, size_t errsz)
 		str_fmt(err, errsz, "idle_timeout is larger than max_idle_timeout");
 		return -1;
 	}
+	if (c->pam_service[0] == '\0' || c->anon_user[0] == '\0') {
+		str_fmt(err, errsz, "pam_service and anon_user must not be empty");
+		return -1;
+	}
 	if (c->nopriv_user[0] == '\0' || c->empty_dir[0] != '/') {
 		str_fmt(err, errsz, "nopriv_user must be set and empty_dir must be absolute");
 		return -1;

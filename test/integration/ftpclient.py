@@ -3,7 +3,7 @@
 FtpClient is a raw control connection (send a line, read one full reply, with a
 timeout on every read) with helpers for PASV/EPSV/PORT/EPRT transfers.  run_tool()
 and the curl/lftp helpers run external clients, skipping the test when the client
-is not installed.  Standard library and pytest only.
+is not installed.  Python stdlib and pytest only.
 """
 
 import os

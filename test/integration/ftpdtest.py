@@ -22,7 +22,7 @@ they did to their parent, uid or root directory.
 The client side lives in ftpclient.py (FtpClient: a raw control connection that
 sends a line and reads one full reply, plus PASV/EPSV/PORT/EPRT transfers; curl,
 lftp and wget through run_tool()), /proc inspection in procs.py; this module
-re-exports both.  Only the Python standard library and pytest are used.
+re-exports both.  Only the Python stdlib and pytest are used.
 """
 
 import errno
@@ -83,7 +83,7 @@ FtpClient.passwords = {name: u["pw"] for name, u in USERS.items()}
 # system look-ups
 
 def find_lib(name):
-    """Full path of shared library NAME (e.g. libpam_wrapper.so), or None."""
+    """Full path of the shared object NAME (e.g. libpam_wrapper.so), or None."""
     try:
         out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True,
                              timeout=10).stdout
@@ -753,9 +753,17 @@ class FtpEnv:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        err = self.stderr_text()
-        if re.search(r"ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer", err):
-            problems.append("sanitizer report in the server's stderr:\n" + err[-6000:])
+        logs = [self.stderr_text()]
+        for s in self.servers:
+            if isinstance(s, _ListenerServer) and s.log_path:
+                try:
+                    with open(s.log_path, errors="replace") as f:
+                        logs.append(f.read())
+                except OSError:
+                    pass
+        for err in logs:
+            if re.search(r"ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer", err):
+                problems.append("sanitizer report in the server's stderr:\n" + err[-6000:])
         return problems
 
     def remove(self):
