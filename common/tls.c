@@ -323,8 +323,12 @@ verify_any(int ok, X509_STORE_CTX *store)
 static void
 ctx_callbacks(struct tls_ctx *t, const struct conf *c)
 {
-	SSL_CTX_set_verify(t->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
-	    verify_any);
+	if (c->tls_client_cert != NULL && strcmp(c->tls_client_cert, "none") != 0) {
+		SSL_CTX_set_verify(t->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+		    verify_any);
+		if (c->tls_ca_file != NULL && c->tls_ca_file[0] != '\0')
+			SSL_CTX_set_client_CA_list(t->ssl, SSL_load_client_CA_file(c->tls_ca_file));
+	}
 	if (c->tls_alpn == NULL || strcmp(c->tls_alpn, "off") != 0)
 		SSL_CTX_set_alpn_select_cb(t->ssl, alpn_select, NULL);
 	if (c->tls_sni_names != NULL && c->tls_sni_names[strspn(c->tls_sni_names,
@@ -526,6 +530,20 @@ tls_peer_digest(const struct tls_conn *t, unsigned char out[TLS_DIGEST_LEN])
 	}
 	memcpy(out, md, TLS_DIGEST_LEN);
 	return 0;
+}
+
+int
+tls_peer_der(const struct tls_conn *t, struct buf *out)
+{
+	X509 *x = SSL_get0_peer_certificate(t->ssl);
+	unsigned char *der = NULL;
+	int n;
+
+	if (x == NULL || (n = i2d_X509(x, &der)) <= 0)
+		return -1;
+	n = buf_append(out, der, (size_t)n);
+	OPENSSL_free(der);
+	return n;
 }
 
 /* Append up to MAX bytes of P to B, anything but printable ASCII as '?'. */

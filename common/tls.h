@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "buf.h"
+
 struct conf;
 struct tls_ctx;
 struct tls_conn;
@@ -71,6 +73,32 @@ int		 tls_clean_eof(const struct tls_conn *t);
 int		 tls_shutdown(struct tls_conn *t, int wait, int timeout);
 /* Free T (the descriptor is not closed). */
 void		 tls_free(struct tls_conn *t);
+/* What the login policy needs to know of a client certificate. */
+#define CERT_MAX_NAMES	8
+#define CERT_NAME_MAX	256
+struct cert_info {
+	char	 subject[512];		/* "/C=../O=../CN=.." (OpenSSL one-line form) */
+	char	 issuer[512];
+	char	 fingerprint[3 * TLS_DIGEST_LEN];	/* "AB:CD:..." SHA-256 */
+	int	 ncn, nemail, ndns;
+	char	 cn[CERT_MAX_NAMES][CERT_NAME_MAX];	/* subject commonName(s) */
+	char	 email[CERT_MAX_NAMES][CERT_NAME_MAX];	/* subjectAltName rfc822Name */
+	char	 dns[CERT_MAX_NAMES][CERT_NAME_MAX];	/* subjectAltName dNSName */
+};
+
+/* The peer's certificate (DER) appended to OUT; -1 if it sent none. */
+int		 tls_peer_der(const struct tls_conn *t, struct buf *out);
+/*
+ * Check a client certificate (DER, N bytes) as the login policy must (monitor
+ * only): parse it, fill CI, and verify it against tls_ca_file / tls_ca_dir,
+ * tls_crl_file and tls_verify_depth for TLS client use (validity dates, key
+ * usage, extended key usage).  Names holding a NUL, or too many of them, are
+ * refused.  Returns 0 if acceptable; -1 with a reason fit for the client in WHY
+ * (CI is filled as far as the certificate could be read).
+ */
+int		 tls_cert_check(const struct conf *c, const void *der, size_t n,
+		    struct cert_info *ci, char *why, size_t whysz);
+
 /* The last OpenSSL error text, for syslog only. */
 void		 tls_error(char *out, size_t outsz);
 

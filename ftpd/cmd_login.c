@@ -15,6 +15,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "session.h"
+#include "tls.h"
 
 static int
 is_anonymous(const struct session *s, const char *user)
@@ -44,10 +45,94 @@ login_tls_refused(struct session *s, const char *user)
 		return 1;
 	}
 	if (tls || session_tls_required(s) == TLSREQ_NONE ||
-	    session_tls_plain_user(s, user, NULL, 0) != 0)
+	    session_user_listed(s->conf->tls_plain_users, user, NULL, 0) != 0)
 		return 0;
 	reply(s, FTP_NOLOGIN, "Non-anonymous sessions must use encryption: "
 	    "connect with explicit FTP over TLS (AUTH TLS).");
+	return 1;
+}
+
+/* Append the client certificate of the control connection (empty if none); its length. */
+static size_t
+login_put_cert(struct session *s, struct msg *m)
+{
+	struct buf der = BUF_INIT(PRIV_MSG_MAX / 2);
+	size_t n;
+
+	if (s->ctl_tls != NULL && strcmp(s->conf->tls_client_cert, "none") != 0)
+		tls_peer_der(s->ctl_tls, &der);
+	msg_put_bytes(m, buf_cstr(&der), der.len);
+	n = der.len;
+	buf_free(&der);
+	return n;
+}
+
+/* Send M to the monitor and wait for its answer in R. */
+static void
+login_ask_monitor(struct session *s, struct msg *m, struct msg *r)
+{
+	if (msg_send(s->mon_fd, m) == -1 || msg_recv(s->mon_fd, r, PRIV_MSG_MAX) == -1)
+		die("monitor gone");
+	buf_free(&m->body);	/* wipes a password copy */
+}
+
+/*
+ * The monitor's answer to a login attempt: logged in (the user process
+ * replies 230/232), or refused (530, or 421 after too many failures).
+ */
+static void
+login_answer(struct session *s, struct msg *r)
+{
+	char reason[MSG_FILE_MAX + 64];
+	struct msg init;
+	uint8_t fatal;
+
+	s->have_user = 0;
+	if (r->type == MON_AUTH_OK) {
+		if (r->fd == -1)
+			die("monitor sent no relay");
+		s->relay_fd = r->fd;
+		s->logged_in = 1;
+		msg_init(&init, REL_INIT, PRIV_MSG_MAX);
+		msg_put_u32(&init, s->mlst_facts);
+		msg_send(s->relay_fd, &init);
+		msg_free(&init);
+		control_sync_prot(s);
+	} else if (r->type != MON_AUTH_FAIL || msg_get_u8(r, &fatal) == -1 ||
+	    msg_get_str(r, reason, sizeof(reason)) == -1) {
+		die("monitor: malformed answer");
+	} else if (fatal) {
+		reply(s, FTP_CLOSING, "%s Too many failed logins, closing control connection.", reason);
+		s->quitting = 1;
+	} else
+		reply(s, FTP_NOLOGIN, "%s", reason);
+}
+
+/*
+ * USER over TLS with a client certificate: the monitor may log the user in
+ * at once (232), want the password (331), or refuse.  Returns 0 if there is
+ * no certificate to try (go on as usual), 1 after it answered.
+ */
+static int
+login_by_cert(struct session *s)
+{
+	char text[256];
+	struct msg m, r;
+
+	if (s->ctl_tls == NULL || !strcmp(s->conf->tls_client_cert, "none"))
+		return 0;
+	msg_init(&m, MON_CERT_LOGIN, PRIV_MSG_MAX);
+	msg_put_str(&m, s->user);
+	if (login_put_cert(s, &m) == 0) {
+		msg_free(&m);	/* the client sent no certificate */
+		return 0;
+	}
+	login_ask_monitor(s, &m, &r);
+	if (r.type == MON_CERT_PASS && msg_get_str(&r, text, sizeof(text)) == 0)
+		reply(s, FTP_GIVEPWORD, "%s", text);
+	else
+		login_answer(s, &r);
+	msg_free(&r);
 	return 1;
 }
 
@@ -68,34 +153,18 @@ cmd_user(struct session *s, const char *arg)
 		return;
 	str_copy(s->user, sizeof(s->user), arg);
 	s->have_user = 1;
+	if (!is_anonymous(s, arg) && login_by_cert(s))
+		return;
 	if (is_anonymous(s, arg))
 		reply(s, FTP_GIVEPWORD, "Guest login ok, send your e-mail address as password.");
 	else
 		reply(s, FTP_GIVEPWORD, "Please specify the password.");
 }
 
-/* Ask the monitor to log USER in with PASS; returns its answer. */
-static int
-login_ask_monitor(struct session *s, const char *pass, struct msg *r)
-{
-	struct msg m;
-
-	msg_init(&m, MON_AUTH, PRIV_MSG_MAX);
-	msg_put_str(&m, s->user);
-	msg_put_str(&m, pass);
-	msg_put_u8(&m, s->tls_state != CTL_PLAIN);
-	if (msg_send(s->mon_fd, &m) == -1 || msg_recv(s->mon_fd, r, PRIV_MSG_MAX) == -1)
-		die("monitor gone");
-	buf_free(&m.body);	/* wipes the password copy */
-	return r->type == MON_AUTH_OK ? 0 : -1;
-}
-
 void
 cmd_pass(struct session *s, const char *arg)
 {
-	struct msg r, init;
-	char reason[MSG_FILE_MAX + 64];
-	uint8_t fatal;
+	struct msg m, r;
 
 	if (s->logged_in) {
 		reply(s, FTP_LOGINOK, "Already logged in.");
@@ -112,23 +181,13 @@ cmd_pass(struct session *s, const char *arg)
 		reply(s, FTP_NOLOGIN, "Login incorrect.");
 		return;
 	}
-	if (login_ask_monitor(s, arg, &r) == 0) {
-		if (r.fd == -1)
-			die("monitor sent no relay");
-		s->relay_fd = r.fd;
-		s->logged_in = 1;
-		msg_init(&init, REL_INIT, PRIV_MSG_MAX);
-		msg_put_u32(&init, s->mlst_facts);
-		msg_send(s->relay_fd, &init);
-		msg_free(&init);
-		control_sync_prot(s);
-	} else if (msg_get_u8(&r, &fatal) == -1 || msg_get_str(&r, reason, sizeof(reason)) == -1) {
-		die("monitor: malformed answer");
-	} else if (fatal) {
-		reply(s, FTP_CLOSING, "%s Too many failed logins, closing control connection.", reason);
-		s->quitting = 1;
-	} else
-		reply(s, FTP_NOLOGIN, "%s", reason);
+	msg_init(&m, MON_AUTH, PRIV_MSG_MAX);
+	msg_put_str(&m, s->user);
+	msg_put_str(&m, arg);
+	msg_put_u8(&m, s->tls_state != CTL_PLAIN);
+	login_put_cert(s, &m);
+	login_ask_monitor(s, &m, &r);
+	login_answer(s, &r);
 	msg_free(&r);
 }
 

@@ -19,6 +19,7 @@
 #define FTP_PASVOK	227
 #define FTP_EPSVOK	229
 #define FTP_LOGINOK	230
+#define FTP_CERTLOGINOK	232	/* RFC 2228: logged in by security data exchange */
 #define FTP_AUTHOK	234	/* RFC 2228: security data exchange complete */
 #define FTP_FILEOK	250
 #define FTP_PATHCREATED	257

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "auth_pam.h"
+#include "certmap.h"
 #include "files.h"
 #include "ftpd.h"
 #include "ipc.h"
@@ -52,10 +53,12 @@ struct mon_req {
 };
 
 static void mon_auth(struct mon *, struct msg *);
+static void mon_cert_login(struct mon *, struct msg *);
 static void mon_port20(struct mon *, struct msg *);
 
 static const struct mon_req reqtab[] = {
 	{ MON_AUTH,	MF_CTL | MF_PREAUTH | MF_POSTAUTH,	mon_auth },
+	{ MON_CERT_LOGIN, MF_CTL | MF_PREAUTH | MF_POSTAUTH,	mon_cert_login },
 	{ MON_PORT20,	MF_USR | MF_POSTAUTH,			mon_port20 },
 };
 
@@ -149,44 +152,143 @@ mon_anon(struct mon *m, struct creds *cr, char *root, size_t rootsz, char *reaso
 	return 0;
 }
 
-/* May PW log in over this connection under tls_required / tls_plain_users? */
+/* Is PW in LIST (user names and @groups)? */
 static int
-mon_local_tls_ok(struct mon *m, const struct passwd *pw)
+mon_listed(const char *list, const struct passwd *pw)
 {
 	char gnames[MAX_GROUPS][64];
 	const char *gptr[MAX_GROUPS];
 	gid_t gids[MAX_GROUPS];
 	int n, i;
 
-	if (m->tls || session_tls_required(m->s) == TLSREQ_NONE)
-		return 1;
+	if (list[0] == '\0')
+		return 0;
 	n = mon_groups(pw, gids, gnames, MAX_GROUPS);
 	for (i = 0; i < n; i++)
 		gptr[i] = gnames[i];
-	return session_tls_plain_user(m->s, pw->pw_name, gptr, n) == 1;
+	return session_user_listed(list, pw->pw_name, gptr, n) == 1;
+}
+
+/* May PW log in over this connection under tls_required / tls_plain_users? */
+static int
+mon_local_tls_ok(struct mon *m, const struct passwd *pw)
+{
+	return m->tls || session_tls_required(m->s) == TLSREQ_NONE ||
+	    mon_listed(m->s->conf->tls_plain_users, pw);
+}
+
+/* What the client certificate of this login attempt is worth for USER. */
+struct mon_cert {
+	int	 present;	/* the client sent one */
+	int	 ok;		/* valid, and it maps to the user */
+	char	 why[256];	/* if not ok: what is wrong, for the client */
+};
+
+static void
+mon_cert_eval(struct mon *m, const void *der, size_t n, const char *user, struct mon_cert *mc)
+{
+	struct cert_info ci;
+
+	memset(mc, 0, sizeof(*mc));
+	if (!(mc->present = n > 0)) {
+		str_copy(mc->why, sizeof(mc->why), "This account needs a client certificate: "
+		    "connect over TLS with your certificate and key.");
+		return;
+	}
+	mc->ok = tls_cert_check(m->s->conf, der, n, &ci, mc->why, sizeof(mc->why)) == 0 &&
+	    certmap_check(m->s->conf, &ci, user, mc->why, sizeof(mc->why)) == 1;
+	log_msg(LOG_INFO | LOG_AUTH, "client certificate from %s for %s: subject %s, issuer %s, "
+	    "sha256 %s: %s", m->s->peer_str, user, ci.subject, ci.issuer, ci.fingerprint,
+	    mc->ok ? "accepted" : mc->why);
 }
 
 /*
- * Authenticate a local user through PAM and fill CR; -1 if refused.  A user
- * refused by policy still goes through PAM (with a password that cannot
- * match) so that refusals and bad passwords look and take the same.
+ * The certificate rules for PW: returns 1 if a certificate must go with this
+ * login (tls_client_cert require, tls_cert_only_users, tls_cert_password_users).
  */
 static int
-mon_local(struct mon *m, const char *user, char *pass, struct creds *cr,
-    char *home, size_t homesz, char *reason, size_t rsz)
+mon_cert_needed(struct mon *m, const struct passwd *pw)
 {
 	const struct conf *c = m->s->conf;
-	char authuser[MAX_USER + 1], why[256], gnames[MAX_GROUPS][64];
-	const char *gptr[MAX_GROUPS];
-	struct passwd *pw = getpwnam(user);
-	int policy_ok, i, n;
 
-	policy_ok = pw != NULL && c->local_enable && !c->anonymous_only &&
+	return !strcmp(c->tls_client_cert, "require") || mon_listed(c->tls_cert_only_users, pw) ||
+	    mon_listed(c->tls_cert_password_users, pw);
+}
+
+/* Does ftpd's own policy let PW (looked up as USER) log in at all? */
+static int
+mon_account_ok(struct mon *m, const char *user, const struct passwd *pw)
+{
+	const struct conf *c = m->s->conf;
+
+	return pw != NULL && pw->pw_uid != 0 && c->local_enable && !c->anonymous_only &&
 	    !file_lists_user(c->ftpusers_file, user, NULL, 0) && mon_shell_ok(m->s, pw);
+}
+
+/* Credentials, chroot and PAM session for an authenticated PW; -1 if PAM refuses. */
+static int
+mon_finish_local(struct mon *m, const struct passwd *pw, struct creds *cr,
+    char *home, size_t homesz)
+{
+	const struct conf *c = m->s->conf;
+	char why[256], gnames[MAX_GROUPS][64];
+	const char *gptr[MAX_GROUPS];
+	int i, n;
+
+	cr->uid = pw->pw_uid;
+	cr->gid = pw->pw_gid;
+	n = mon_groups(pw, cr->groups, gnames, MAX_GROUPS);
+	for (i = 0; i < n; i++)
+		gptr[i] = gnames[i];
+	str_copy(home, homesz, pw->pw_dir);
+	cr->root = NULL;
+	cr->dir = home;
+	if (c->chroot_local_user || file_lists_user(c->ftpchroot_file, pw->pw_name, gptr, n)) {
+		cr->root = home;
+		cr->dir = "/";
+	}
+	/* PAM modules (pam_group) may add groups: set ours, open, read them back */
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    pam_login_open(m->pam, why, sizeof(why)) == -1) {
+		log_msg(LOG_ERR, "login of %s: %s", pw->pw_name, why);
+		return -1;
+	}
+	n = getgroups(MAX_GROUPS, cr->groups);
+	cr->ngroups = n < 0 ? 0 : n;
+	str_copy(m->s->user, sizeof(m->s->user), pw->pw_name);
+	return 0;
+}
+
+/*
+ * Authenticate a local user by password through PAM and fill CR; -1 if
+ * refused (REASON for the client).  A user refused by policy still goes
+ * through PAM, with a password that cannot match, so that refusals and bad
+ * passwords look and take the same.
+ */
+static int
+mon_local(struct mon *m, const char *user, char *pass, const void *der, size_t dern,
+    struct creds *cr, char *home, size_t homesz, char *reason, size_t rsz)
+{
+	const struct conf *c = m->s->conf;
+	char authuser[MAX_USER + 1], why[256];
+	struct passwd *pw = getpwnam(user);
+	struct mon_cert mc;
+	int policy_ok = mon_account_ok(m, user, pw);
+
 	if (policy_ok && !mon_local_tls_ok(m, pw)) {
 		str_copy(reason, rsz, "Non-anonymous sessions must use encryption: "
 		    "connect with explicit FTP over TLS (AUTH TLS).");
 		policy_ok = 0;
+	} else if (policy_ok && mon_listed(c->tls_cert_only_users, pw)) {
+		str_copy(reason, rsz, "This account logs in by client certificate only: "
+		    "send USER over TLS with your certificate.");
+		policy_ok = 0;
+	} else if (policy_ok && mon_cert_needed(m, pw)) {
+		mon_cert_eval(m, der, dern, user, &mc);
+		if (!mc.ok) {
+			str_copy(reason, rsz, mc.why);
+			policy_ok = 0;
+		}
 	}
 	if (!policy_ok)
 		str_copy(pass, MAX_PASS + 1, "\b\n\r\177INCORRECT");
@@ -196,34 +298,12 @@ mon_local(struct mon *m, const char *user, char *pass, struct creds *cr,
 		    m->s->peer_str, policy_ok ? why : "refused by ftpd policy");
 		return -1;
 	}
-	if (!policy_ok || (pw = getpwnam(authuser)) == NULL || pw->pw_uid == 0 ||
-	    file_lists_user(c->ftpusers_file, authuser, NULL, 0)) {
+	if (!policy_ok || (pw = getpwnam(authuser)) == NULL || !mon_account_ok(m, authuser, pw)) {
 		log_msg(LOG_NOTICE | LOG_AUTH, "failed login for %s from %s: refused by ftpd policy",
 		    user, m->s->peer_str);
 		return -1;
 	}
-	cr->uid = pw->pw_uid;
-	cr->gid = pw->pw_gid;
-	n = mon_groups(pw, cr->groups, gnames, MAX_GROUPS);
-	for (i = 0; i < n; i++)
-		gptr[i] = gnames[i];
-	str_copy(home, homesz, pw->pw_dir);
-	cr->root = NULL;
-	cr->dir = home;
-	if (c->chroot_local_user || file_lists_user(c->ftpchroot_file, authuser, gptr, n)) {
-		cr->root = home;
-		cr->dir = "/";
-	}
-	/* PAM modules (pam_group) may add groups: set ours, open, read them back */
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    pam_login_open(m->pam, why, sizeof(why)) == -1) {
-		log_msg(LOG_ERR, "login of %s: %s", authuser, why);
-		return -1;
-	}
-	n = getgroups(MAX_GROUPS, cr->groups);
-	cr->ngroups = n < 0 ? 0 : n;
-	str_copy(m->s->user, sizeof(m->s->user), authuser);
-	return 0;
+	return mon_finish_local(m, pw, cr, home, homesz);
 }
 
 /* Start the user process with CR and hand its relay socket to the control process. */
@@ -257,18 +337,42 @@ mon_start_user(struct mon *m, const struct creds *cr)
 }
 
 static void
+mon_cert_pass(struct mon *m, const char *text)
+{
+	struct msg r;
+
+	msg_init(&r, MON_CERT_PASS, PRIV_MSG_MAX);
+	msg_put_str(&r, text);
+	msg_send(m->ctl_fd, &r);
+	msg_free(&r);
+}
+
+/* A failed login attempt: the delay, the count, the answer. */
+static void
+mon_login_failed(struct mon *m, const char *reason)
+{
+	pam_login_end(m->pam);
+	m->pam = NULL;
+	if (m->s->conf->login_delay > 0)
+		sleep((unsigned)m->s->conf->login_delay);
+	mon_send_fail(m, ++m->fails >= m->s->conf->login_attempts, reason);
+}
+
+static void
 mon_auth(struct mon *m, struct msg *req)
 {
 	const struct conf *c = m->s->conf;
 	char user[MAX_USER + 1], pass[MAX_PASS + 1], root[MAX_PATH], reason[MSG_FILE_MAX + 64];
 	struct creds cr;
 	struct buf nologin = BUF_INIT(MSG_FILE_MAX);
+	const void *der;
+	size_t dern;
 	uint8_t tls;
 	int ok;
 
 	if (msg_get_str(req, user, sizeof(user)) == -1 ||
 	    msg_get_str(req, pass, sizeof(pass)) == -1 || msg_get_u8(req, &tls) == -1 ||
-	    !msg_done(req))
+	    msg_get_bytes(req, &der, &dern) == -1 || !msg_done(req))
 		die("monitor: malformed login request");
 	m->tls = tls != 0;
 	mon_end_login(m);
@@ -285,7 +389,8 @@ mon_auth(struct mon *m, struct msg *req)
 		if (ok == 0)
 			log_msg(LOG_INFO, "ANONYMOUS FTP LOGIN FROM %s, %.64s", m->s->peer_str, pass);
 	} else
-		ok = mon_local(m, user, pass, &cr, root, sizeof(root), reason, sizeof(reason));
+		ok = mon_local(m, user, pass, der, dern, &cr, root, sizeof(root), reason,
+		    sizeof(reason));
 	explicit_bzero(pass, sizeof(pass));
 	buf_free(&nologin);
 	if (ok == 0) {
@@ -296,11 +401,61 @@ mon_auth(struct mon *m, struct msg *req)
 		mon_start_user(m, &cr);
 		return;
 	}
-	pam_login_end(m->pam);
-	m->pam = NULL;
-	if (c->login_delay > 0)
-		sleep((unsigned)c->login_delay);
-	mon_send_fail(m, ++m->fails >= c->login_attempts, reason);
+	mon_login_failed(m, reason);
+}
+
+/*
+ * USER over TLS with a client certificate (RFC 4217 12.2): log in without a
+ * password (232) when the certificate is valid and maps to the account, ask
+ * for the password when policy wants both or the certificate does not help,
+ * refuse when the account may only log in by certificate.
+ */
+static void
+mon_cert_login(struct mon *m, struct msg *req)
+{
+	char user[MAX_USER + 1], home[MAX_PATH], why[256];
+	const void *der;
+	size_t dern;
+	struct mon_cert mc;
+	struct passwd *pw;
+	struct creds cr;
+
+	if (msg_get_str(req, user, sizeof(user)) == -1 ||
+	    msg_get_bytes(req, &der, &dern) == -1 || !msg_done(req) || dern == 0)
+		die("monitor: malformed certificate login request");
+	mon_end_login(m);
+	m->tls = 1;
+	m->s->anonymous = 0;
+	pw = getpwnam(user);
+	if (!mon_account_ok(m, user, pw)) {
+		mon_cert_pass(m, "Please specify the password.");	/* fails as usual */
+		return;
+	}
+	mon_cert_eval(m, der, dern, user, &mc);
+	if (!mc.ok) {
+		if (mon_cert_needed(m, pw))
+			mon_login_failed(m, mc.why);
+		else
+			mon_cert_pass(m, "Please specify the password.");
+		return;
+	}
+	if (mon_listed(m->s->conf->tls_cert_password_users, pw)) {
+		mon_cert_pass(m, "Certificate accepted; now send your password.");
+		return;
+	}
+	memset(&cr, 0, sizeof(cr));
+	if (pam_login_account(m->s->conf->pam_service, user, m->s->peer_str, &m->pam,
+	    why, sizeof(why)) == -1 || (pw = getpwnam(user)) == NULL ||
+	    mon_finish_local(m, pw, &cr, home, sizeof(home)) == -1) {
+		log_msg(LOG_NOTICE | LOG_AUTH, "certificate login for %s from %s refused: %s",
+		    user, m->s->peer_str, why);
+		mon_login_failed(m, "Login incorrect.");
+		return;
+	}
+	log_msg(LOG_INFO, "FTP LOGIN FROM %s as %s (client certificate)", m->s->peer_str, user);
+	m->s->cert_login = 1;
+	mon_start_user(m, &cr);
+	m->s->cert_login = 0;
 }
 
 static void

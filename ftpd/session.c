@@ -54,14 +54,14 @@ session_tls_required(const struct session *s)
 }
 
 int
-session_tls_plain_user(const struct session *s, const char *user,
+session_user_listed(const char *names, const char *user,
     const char *const *groups, int ngroups)
 {
 	char list[MAX_CONF_VALUE];
 	char *tok, *save = NULL;
 	int undecided = 0, i;
 
-	str_copy(list, sizeof(list), s->conf->tls_plain_users);
+	str_copy(list, sizeof(list), names);
 	for (tok = strtok_r(list, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
 		if (tok[0] != '@') {
 			if (!strcmp(tok, user))

@@ -22,11 +22,13 @@
 
 /* IPC message types (common/ipc.h frames) */
 enum {
-	MON_AUTH = 1,	/* control -> monitor: str user, str password */
+	MON_AUTH = 1,	/* control -> monitor: str user, str password, u8 tls, bytes cert */
 	MON_AUTH_OK,	/* monitor -> control: fd = relay socket to the new user process */
 	MON_AUTH_FAIL,	/* monitor -> control: u8 close, str reason */
 	MON_PORT20,	/* user -> monitor: bytes sockaddr to bind on port 20 */
 	MON_FD,		/* monitor -> user: fd = the bound socket (or none) */
+	MON_CERT_LOGIN,	/* control -> monitor: str user, bytes client certificate (DER) */
+	MON_CERT_PASS,	/* monitor -> control: str text: go on with a password (331) */
 	REL_INIT,	/* control -> user: u32 mlst facts (then a REL_PROT) */
 	REL_CMD,	/* control -> user: str command line */
 	REL_REPLY,	/* user -> control: bytes to send to the client */
@@ -83,6 +85,7 @@ struct session {
 	int		 logged_in;
 	int		 anonymous;
 	int		 chrooted;
+	int		 cert_login;		/* logged in by client certificate (232) */
 	int		 may_write;		/* local user with write_enable */
 	uid_t		 uid;
 	gid_t		 gid;
@@ -113,10 +116,10 @@ enum tls_req { TLSREQ_NONE, TLSREQ_LOGIN, TLSREQ_ALL };
 /* What the tls_required policy asks of this session (NONE without a certificate). */
 enum tls_req session_tls_required(const struct session *s);
 /*
- * Is USER (a local account, with GROUPS names) one of tls_plain_users?  With
- * GROUPS NULL, @group entries are not decided: returns -1 if one might match.
+ * Is USER (a local account, with GROUPS names) in LIST ("name @group ...")?
+ * With GROUPS NULL, @group entries are not decided: -1 if one might match.
  */
-int	 session_tls_plain_user(const struct session *s, const char *user,
+int	 session_user_listed(const char *list, const char *user,
 	    const char *const *groups, int ngroups);
 
 /* Set S to the state of a new connection on fds 0/1 with configuration C. */

@@ -108,6 +108,9 @@ usr_login(struct session *s, const struct creds *cr)
 	if (s->anonymous)
 		reply(s, FTP_LOGINOK, "%s%sGuest login ok, access restrictions apply.",
 		    buf_cstr(&motd), home_note);
+	else if (s->cert_login)
+		reply(s, FTP_CERTLOGINOK, "%s%sUser %s logged in, authorized by security data "
+		    "exchange (client certificate).", buf_cstr(&motd), home_note, s->user);
 	else
 		reply(s, FTP_LOGINOK, "%s%sUser %s logged in.", buf_cstr(&motd), home_note, s->user);
 	buf_free(&motd);

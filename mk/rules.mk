@@ -77,14 +77,49 @@ check: deps
 run: $(BUILD)/ftpd $(BUILD)/ftpsd
 	@sh mk/run.sh $(BUILD)/ftpd
 
+# install: the binaries, the manual pages, the examples, and the PAM file and
+# ftpd.conf unless they exist already (an administrator's copy is never
+# replaced).  uninstall removes exactly that; the PAM file and ftpd.conf only
+# while they are identical to the shipped ones.  Both take the same DESTDIR,
+# PREFIX, SBINDIR, MANDIR, DOCDIR and SYSCONFDIR.
 install: $(BUILD)/ftpd $(BUILD)/ftpsd
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 0755 $(BUILD)/ftpd $(DESTDIR)$(SBINDIR)/ftpd
-	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
-	install -d $(DESTDIR)$(SYSCONFDIR)/pam.d $(DESTDIR)$(SYSCONFDIR)/ftpd
-	test -e $(DESTDIR)$(SYSCONFDIR)/pam.d/ftp || install -m 0644 pam/ftp $(DESTDIR)$(SYSCONFDIR)/pam.d/ftp
-	test -e $(DESTDIR)$(SYSCONFDIR)/ftpd/ftpd.conf || install -m 0644 examples/ftpd.conf $(DESTDIR)$(SYSCONFDIR)/ftpd/ftpd.conf
+	install -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(MANDIR)/man5" \
+	    "$(DESTDIR)$(SYSCONFDIR)/pam.d" "$(DESTDIR)$(SYSCONFDIR)/ftpd"
+	install -m 0755 $(BUILD)/ftpd $(BUILD)/ftpsd "$(DESTDIR)$(SBINDIR)/"
+	install -m 0644 $(MAN8) "$(DESTDIR)$(MANDIR)/man8/"
+	for l in $(MAN8_LINKS); do \
+	    ln -sf "$${l#*=}" "$(DESTDIR)$(MANDIR)/man8/$${l%%=*}" || exit 1; done
+	install -m 0644 $(MAN5) "$(DESTDIR)$(MANDIR)/man5/"
+	for f in $(EXAMPLES); do d="$(DESTDIR)$(DOCDIR)/$$f"; \
+	    install -d "$${d%/*}" && install -m 0644 "$$f" "$$d" || exit 1; done
+	@for p in "$(PAM_FILE) $(SYSCONFDIR)/pam.d/ftp" "$(CONF_FILE) $(SYSCONFDIR)/ftpd/ftpd.conf"; do \
+	    set -- $$p; \
+	    if [ -e "$(DESTDIR)$$2" ] || [ -L "$(DESTDIR)$$2" ]; then \
+		echo "install: $(DESTDIR)$$2 exists: kept (the shipped version is $$1)"; \
+	    else \
+		echo "install -m 0644 $$1 $(DESTDIR)$$2"; \
+		install -m 0644 "$$1" "$(DESTDIR)$$2" || exit 1; \
+	    fi; done
+
+uninstall:
+	rm -f "$(DESTDIR)$(SBINDIR)/ftpd" "$(DESTDIR)$(SBINDIR)/ftpsd"
+	for f in $(notdir $(MAN8)); do rm -f "$(DESTDIR)$(MANDIR)/man8/$$f"; done
+	for l in $(MAN8_LINKS); do rm -f "$(DESTDIR)$(MANDIR)/man8/$${l%%=*}"; done
+	for f in $(notdir $(MAN5)); do rm -f "$(DESTDIR)$(MANDIR)/man5/$$f"; done
+	for f in $(EXAMPLES); do rm -f "$(DESTDIR)$(DOCDIR)/$$f"; done
+	@for d in $(sort $(dir $(EXAMPLES))); do \
+	    rmdir "$(DESTDIR)$(DOCDIR)/$$d" 2>/dev/null || :; done; \
+	rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || :
+	@for p in "$(PAM_FILE) $(SYSCONFDIR)/pam.d/ftp" "$(CONF_FILE) $(SYSCONFDIR)/ftpd/ftpd.conf"; do \
+	    set -- $$p; \
+	    if [ -f "$(DESTDIR)$$2" ] && [ ! -L "$(DESTDIR)$$2" ] && cmp -s "$$1" "$(DESTDIR)$$2"; then \
+		echo "rm -f $(DESTDIR)$$2"; rm -f "$(DESTDIR)$$2" || exit 1; \
+	    elif [ -e "$(DESTDIR)$$2" ]; then \
+		echo "uninstall: $(DESTDIR)$$2 differs from $$1: kept"; \
+	    fi; done; \
+	rmdir "$(DESTDIR)$(SYSCONFDIR)/ftpd" 2>/dev/null || :
+
+.PHONY: uninstall
 
 clean:
 	rm -rf build build-san

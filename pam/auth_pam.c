@@ -95,6 +95,31 @@ fail:
 }
 
 int
+pam_login_account(const char *service, const char *user, const char *rhost,
+    struct pam_login **out, char *why, size_t whysz)
+{
+	struct pam_conv conv = { pam_conv_fn, (void *)"" };
+	struct pam_login *pl = xcalloc(1, sizeof(*pl));
+	int e;
+
+	if ((e = pam_start(service, user, &conv, &pl->pamh)) != PAM_SUCCESS) {
+		str_fmt(why, whysz, "pam_start: %s", pam_strerror(NULL, e));
+		free(pl);
+		return -1;
+	}
+	if ((e = pam_set_item(pl->pamh, PAM_RHOST, rhost)) != PAM_SUCCESS ||
+	    (e = pam_set_item(pl->pamh, PAM_TTY, "ftp")) != PAM_SUCCESS ||
+	    (e = pam_acct_mgmt(pl->pamh, 0)) != PAM_SUCCESS) {
+		str_fmt(why, whysz, "%s", pam_strerror(pl->pamh, e));
+		pam_end(pl->pamh, e);
+		free(pl);
+		return -1;
+	}
+	*out = pl;
+	return 0;
+}
+
+int
 pam_login_open(struct pam_login *pl, char *why, size_t whysz)
 {
 	int e;

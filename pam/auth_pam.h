@@ -19,6 +19,13 @@ int	 pam_login_auth(const char *service, const char *user, const char *password,
 	    const char *rhost, struct pam_login **out, char *authuser, size_t authusersz,
 	    char *why, size_t whysz);
 /*
+ * A login already authenticated another way (a client certificate): only
+ * pam_acct_mgmt runs, so PAM's account rules (expiry, access lists) still
+ * apply.  Same returns as pam_login_auth.
+ */
+int	 pam_login_account(const char *service, const char *user, const char *rhost,
+	    struct pam_login **out, char *why, size_t whysz);
+/*
  * pam_setcred(ESTABLISH) and pam_open_session, after the caller has set the
  * process's groups (initgroups): -1 with WHY on failure.
  */

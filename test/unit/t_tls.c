@@ -155,7 +155,8 @@ ctx_make(char *err, size_t errsz, const char *const *kv)
 	certs();
 	conf_defaults(&c);
 	if (conf_set(&c, "tls_cert_file", rsa_cert, e, sizeof(e)) == -1 ||
-	    conf_set(&c, "tls_key_file", rsa_key, e, sizeof(e)) == -1)
+	    conf_set(&c, "tls_key_file", rsa_key, e, sizeof(e)) == -1 ||
+	    conf_set(&c, "tls_client_cert", "request", e, sizeof(e)) == -1)
 		runner_fail(__FILE__, __LINE__, "conf_set: %s", e);
 	for (; kv != NULL && kv[0] != NULL; kv += 2)
 		if (conf_set(&c, kv[0], kv[1], e, sizeof(e)) == -1)
