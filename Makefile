@@ -25,7 +25,7 @@ PAM_SRCS = pam/auth_pam.c pam/certmap.c
 MAN8	= man/ftpd.8
 # other names of man8 pages, installed as symbolic links: link=page
 MAN8_LINKS = ftpsd.8=ftpd.8
-MAN5	= man/ftpd.conf.5
+MAN5	= man/ftpd.conf.5 man/ftpd.certmap.5
 # installed as $(SYSCONFDIR)/pam.d/ftp and $(SYSCONFDIR)/ftpd/ftpd.conf, never
 # over an existing file; make uninstall removes them only if unchanged
 PAM_FILE = pam/ftp
