@@ -124,4 +124,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
--include $(ALL_OBJS:.o=.d)
+-include $(ALL_OBJS:.o=.d) $(BUILD)/obj/ftpd/main-ftpsd.d
