@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "limits.h"
 #include "log.h"
 #include "net.h"
 
@@ -87,6 +88,33 @@ net_pton(int family, const char *s, union sockaddr_u *a)
 	if (family == AF_INET6)
 		return inet_pton(AF_INET6, s, &a->in6.sin6_addr) == 1 ? 0 : -1;
 	return -1;
+}
+
+int
+net_in_networks(const union sockaddr_u *a, const char *list)
+{
+	char copy[MAX_CONF_VALUE], *tok, *save = NULL, *slash, *end;
+	struct in_addr net;
+	uint32_t mask;
+	long bits;
+
+	if (a->sa.sa_family != AF_INET || str_copy(copy, sizeof(copy), list) == -1)
+		return 0;
+	for (tok = strtok_r(copy, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+		bits = 32;
+		if ((slash = strchr(tok, '/')) != NULL) {
+			*slash = '\0';
+			bits = strtol(slash + 1, &end, 10);
+			if (end == slash + 1 || *end != '\0' || bits < 0 || bits > 32)
+				continue;
+		}
+		if (inet_pton(AF_INET, tok, &net) != 1)
+			continue;
+		mask = bits == 0 ? 0 : htonl(~0u << (32 - bits));
+		if ((a->in.sin_addr.s_addr & mask) == (net.s_addr & mask))
+			return 1;
+	}
+	return 0;
 }
 
 void

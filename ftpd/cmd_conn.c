@@ -127,8 +127,8 @@ cmd_pasv(struct session *s, const char *arg)
 		reply(s, FTP_BADSENDCONN, "%s", why);
 		return;
 	}
-	if (s->conf->pasv_address[0] != '\0')
-		net_pton(AF_INET, s->conf->pasv_address, &a);
+	if (s->have_pasv_adv)
+		a = s->pasv_adv;
 	ip = (unsigned char *)&a.in.sin_addr;
 	reply(s, FTP_PASVOK, "Entering Passive Mode (%u,%u,%u,%u,%d,%d).",
 	    ip[0], ip[1], ip[2], ip[3], port >> 8, port & 0xff);

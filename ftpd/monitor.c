@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -593,6 +594,32 @@ mon_start_control(struct session *s, const int sp[2])
 	return pid;
 }
 
+/*
+ * The address PASV announces behind NAT: pasv_address (a name is resolved
+ * now, while DNS is reachable), unless the client is on a local network.
+ */
+static void
+mon_pasv_setup(struct session *s)
+{
+	struct addrinfo hints, *res;
+	int e;
+
+	if (s->conf->pasv_address[0] == '\0' ||
+	    net_in_networks(&s->peer, s->conf->pasv_local_networks))
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((e = getaddrinfo(s->conf->pasv_address, NULL, &hints, &res)) != 0) {
+		log_msg(LOG_WARNING, "pasv_address %s: %s: PASV announces the local address",
+		    s->conf->pasv_address, gai_strerror(e));
+		return;
+	}
+	memcpy(&s->pasv_adv.in, res->ai_addr, sizeof(s->pasv_adv.in));
+	s->have_pasv_adv = 1;
+	freeaddrinfo(res);
+}
+
 /* Load the certificate (as root) and build the session's TLS context. */
 static void
 mon_tls_setup(struct session *s)
@@ -629,6 +656,7 @@ monitor_run(struct session *s)
 		log_msg(LOG_INFO, "connection from %s", s->peer_str);
 	file_read_text(s->conf->welcome_file, &s->welcome);
 	mon_tls_setup(s);
+	mon_pasv_setup(s);
 	if (s->conf->xferlog_enable && (s->xferlog_fd = open(s->conf->xferlog_file,
 	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1)
 		log_msg(LOG_WARNING, "xferlog %s: %s", s->conf->xferlog_file, strerror(errno));

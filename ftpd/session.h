@@ -100,6 +100,8 @@ struct session {
 	enum data_mode	 data_mode;
 	union sockaddr_u data_addr;		/* PORT/EPRT target */
 	int		 pasv_fd;		/* PASV/EPSV listener, -1 if none */
+	int		 have_pasv_adv;		/* announce pasv_adv in PASV, not our address */
+	union sockaddr_u pasv_adv;
 	struct xfer	*xfer;			/* the running transfer, NULL if none */
 	struct buf	 queued;		/* one command received during a transfer */
 	int		 have_queued;

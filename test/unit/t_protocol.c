@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "linebuf.h"
+#include "net.h"
 #include "path.h"
 #include "runner.h"
 #include "session.h"
@@ -166,4 +167,18 @@ TEST(path_helpers)
 	path_quote(&q, "/say \"hi\"");
 	ASSERT_EQ_STR(buf_cstr(&q), "\"/say \"\"hi\"\"\"");
 	buf_free(&q);
+}
+
+TEST(net_networks)
+{
+	union sockaddr_u a;
+
+	ASSERT_EQ_INT(net_pton(AF_INET, "192.168.1.20", &a), 0);
+	ASSERT_TRUE(net_in_networks(&a, "10.0.0.0/8 192.168.0.0/16"));
+	ASSERT_TRUE(net_in_networks(&a, "192.168.1.20"));
+	ASSERT_TRUE(!net_in_networks(&a, "192.168.1.21,10.0.0.0/8"));
+	ASSERT_TRUE(net_in_networks(&a, "0.0.0.0/0"));
+	ASSERT_TRUE(!net_in_networks(&a, "192.168.0.0/40 bogus/8 192.168.1.0/"));
+	ASSERT_EQ_INT(net_pton(AF_INET6, "::1", &a), 0);
+	ASSERT_TRUE(!net_in_networks(&a, "0.0.0.0/0"));
 }
