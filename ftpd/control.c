@@ -11,6 +11,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -285,6 +287,8 @@ control_run(struct session *s)
 	 * reads the same however the client marked it urgent (RFC 959 4.1.3).
 	 */
 	setsockopt(s->client_in, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 }, sizeof(int));
+	/* replies are whole lines: no Nagle/delayed-ACK stall between commands */
+	setsockopt(s->client_in, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	ctl_greet(s);
 	while (!s->quitting) {
 		ms = ctl_timeout(s, last, login_start, &secs);
