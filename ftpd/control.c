@@ -152,6 +152,23 @@ ctl_read_client(struct session *s, struct linebuf *lb)
 	return 0;
 }
 
+/*
+ * Before closing on a client that still sends: let the last reply reach it
+ * (closing with unread input would reset the connection and lose the reply).
+ */
+static void
+ctl_linger(struct session *s)
+{
+	struct pollfd p = { s->client_in, POLLIN, 0 };
+	char junk[4096];
+	int i;
+
+	shutdown(s->client_out, SHUT_WR);
+	for (i = 0; i < 16 && poll(&p, 1, 1000) == 1; i++)
+		if (read(s->client_in, junk, sizeof(junk)) <= 0)
+			break;
+}
+
 int
 control_start_tls(struct session *s)
 {
@@ -163,8 +180,10 @@ control_start_tls(struct session *s)
 		log_msg(LOG_NOTICE, "%s: control TLS handshake failed: %s", s->peer_str, why);
 		/* a client that never spoke TLS gets a plaintext 421 (RFC 4217 10.1) */
 		if (!s->implicit && (strstr(why, "wrong version number") ||
-		    strstr(why, "http request") || strstr(why, "unknown protocol")))
+		    strstr(why, "http request") || strstr(why, "unknown protocol"))) {
 			reply(s, FTP_CLOSING, "TLS negotiation failed, closing control connection.");
+			ctl_linger(s);
+		}
 		return -1;
 	}
 	s->tls_state = CTL_TLS;

@@ -453,3 +453,41 @@ def test_wget_explicit_and_implicit(ftpenv, certs, tmp_path):
     finally:
         env.cleanup()
         env.remove()
+
+
+def test_auth_after_login_resets_session(ftpenv, certs):
+    """RFC 4217 4.2: AUTH after a plaintext login logs the user out (530 until USER/PASS again)."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_plain_users="alice"))
+    s = socket.create_connection((srv.host, srv.port), timeout=10)
+    f = s.makefile("rb")
+    read_reply(f)
+    for line, code in ((b"USER alice", b"331"), (b"PASS " + ALICE_PW.encode(), b"230"),
+                       (b"TYPE I", b"200"), (b"AUTH TLS", b"234")):
+        s.sendall(line + b"\r\n")
+        assert read_reply(f).startswith(code), line
+    t = context().wrap_socket(s, server_hostname="localhost")
+    tf = t.makefile("rb")
+    t.sendall(b"PWD\r\n")
+    assert read_reply(tf).startswith(b"530")
+    t.sendall(b"USER alice\r\n")
+    assert read_reply(tf).startswith(b"331")
+    t.sendall(b"PASS " + ALICE_PW.encode() + b"\r\n")
+    assert read_reply(tf).startswith(b"230")
+    t.sendall(b"QUIT\r\n")
+    assert read_reply(tf).startswith(b"221")
+    t.close()
+
+
+def test_failed_handshake_leaves_no_process(ftpenv, certs):
+    """A client that sends garbage after 234 gets 421 (or a drop) and the session ends."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    s = socket.create_connection((srv.host, srv.port), timeout=10)
+    f = s.makefile("rb")
+    read_reply(f)
+    s.sendall(b"AUTH TLS\r\n")
+    assert read_reply(f).startswith(b"234")
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    rest = f.read()
+    assert rest in (b"",) or rest.startswith(b"421"), rest
+    s.close()
+    ftpenv.wait_session_gone()
