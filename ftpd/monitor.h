@@ -1,0 +1,39 @@
+/*
+ * monitor.h: the monitor's state, shared by monitor.c (the process, its IPC
+ * and privileged helpers) and login.c (the login decisions).
+ */
+#ifndef FTPD_MONITOR_H
+#define FTPD_MONITOR_H
+
+#include "ipc.h"
+#include "privdrop.h"
+
+struct session;
+struct pam_login;
+
+struct mon {
+	struct session		*s;
+	int			 ctl_fd;	/* to the control process */
+	int			 usr_fd;	/* to the user process, -1 if none */
+	pid_t			 ctl_pid;
+	pid_t			 usr_pid;
+	struct pam_login	*pam;		/* the open PAM session, if any */
+	int			 fails;		/* failed logins on this connection */
+	int			 tls;		/* the login came over a TLS control connection */
+};
+
+/* monitor.c */
+/* Wait for the user process to end, then close its PAM session. */
+void	 mon_end_login(struct mon *m);
+/* Fork the user process with CR and hand its relay socket to the control process. */
+void	 mon_start_user(struct mon *m, const struct creds *cr);
+/* Answer a login attempt with "go on with a password" (331 TEXT). */
+void	 mon_cert_pass(struct mon *m, const char *text);
+/* A failed login: end PAM, delay, count, and answer 530 (421 past the limit). */
+void	 mon_login_failed(struct mon *m, const char *reason);
+
+/* login.c: the MON_AUTH and MON_CERT_LOGIN requests. */
+void	 mon_auth(struct mon *m, struct msg *req);
+void	 mon_cert_login(struct mon *m, struct msg *req);
+
+#endif
