@@ -112,6 +112,7 @@ log_die(const char *file, const char *func, int line, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_fatal("fatal: ", file, func, line, fmt, ap);
+	va_end(ap);	/* not reached: log_fatal() exits */
 }
 
 void
@@ -121,6 +122,7 @@ log_bug(const char *file, const char *func, int line, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_fatal("BUG: ", file, func, line, fmt, ap);
+	va_end(ap);	/* not reached: log_fatal() exits */
 }
 
 void *

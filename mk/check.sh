@@ -8,7 +8,8 @@
 #
 # Environment: TESTS=expr runs only the integration tests matching that pytest -k
 # expression; SKIP_TESTS=expr leaves those out (both are also passed on to the unit
-# runner); SKIP_UNIT=1, SKIP_LINT=1, SKIP_INTEGRATION=1 leave a stage out.
+# runner); SKIP_UNIT=1, SKIP_LINT=1, SKIP_ANALYZE=1, SKIP_FUZZ=1,
+# SKIP_INTEGRATION=1 leave a stage out.
 
 set -u
 
@@ -80,6 +81,28 @@ elif [ -f mk/lint.sh ]; then
 	else
 		echo "lint: mk/lint.sh failed"
 		note lint 0 1
+	fi
+fi
+
+# --- static analysis and a short fuzzing pass (once: not for the SAN build) -----
+if [ "${SKIP_ANALYZE:-0}" = 1 ] || [ "$(basename "$BUILD")" = build-san ]; then
+	echo "== analyze: skipped"
+elif [ -f mk/analyze.sh ]; then
+	echo "== analyze (cppcheck, gcc -fanalyzer, clang-tidy)"
+	if sh mk/analyze.sh; then
+		note analyze 1 0
+	else
+		note analyze 0 1
+	fi
+fi
+if [ "${SKIP_FUZZ:-0}" = 1 ] || [ "$(basename "$BUILD")" = build-san ]; then
+	echo "== fuzz: skipped"
+elif [ -f test/fuzz/run.sh ]; then
+	echo "== fuzz (${FUZZ_SECONDS:-10} s per target, corpus replayed first)"
+	if FUZZ_SECONDS=${FUZZ_SECONDS:-10} sh test/fuzz/run.sh; then
+		note fuzz 1 0
+	else
+		note fuzz 0 1
 	fi
 fi
 

@@ -31,7 +31,7 @@ UNIT_BINS  = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 # ftpd objects the unit tests may link (everything but main.c)
 OBJ_LIB    = $(filter-out $(BUILD)/obj/ftpd/main.o,$(ALL_OBJS))
 
-.PHONY: all check unit integration run install clean deps lint fuzz bench
+.PHONY: all check unit integration run install clean deps lint fuzz bench analyze
 
 all: $(BUILD)/ftpd $(BUILD)/ftpsd
 
@@ -66,6 +66,16 @@ unit: $(UNIT_BINS)
 
 lint:
 	@sh mk/lint.sh
+
+analyze:
+	@sh mk/analyze.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh test/fuzz/run.sh
+
+bench: all
+	@sh test/bench/bench.sh
 
 integration: $(BUILD)/ftpd $(BUILD)/ftpsd
 	@FTPD=$(CURDIR)/$(BUILD)/ftpd sh test/integration/run.sh
