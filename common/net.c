@@ -124,6 +124,8 @@ net_tune_data(int fd)
 
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	/* the TLS handshake's small flights must not wait for delayed ACKs */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* Bind one listening socket for AI; -1 if it cannot be bound. */

@@ -104,6 +104,7 @@ pypid=
 # every process this run started carries FTPD_BENCH_RUN (the tools, the clients) or
 # the server world's FTPD_TEST_TOKEN (the ftpd sessions), or names $work on its
 # command line (xinetd); kill exactly those
+# shellcheck disable=SC2317  # kill_ours and cleanup run from the traps
 kill_ours() {
 	tok=no-token-yet
 	[ -s "$work/token" ] && tok=$(cat "$work/token" 2>/dev/null)
@@ -118,19 +119,20 @@ kill_ours() {
 	done
 }
 
+# shellcheck disable=SC2317
 cleanup() {
 	trap - EXIT INT TERM HUP
 	if [ -n "$pypid" ] && kill -0 "$pypid" 2>/dev/null; then
 		kill -TERM "$pypid" 2>/dev/null
 		i=0
-		while [ $i -lt 100 ] && kill -0 "$pypid" 2>/dev/null; do
+		while [ "$i" -lt 100 ] && kill -0 "$pypid" 2>/dev/null; do
 			sleep 0.1
 			i=$((i + 1))
 		done
 		kill -KILL "$pypid" 2>/dev/null
 		wait "$pypid" 2>/dev/null
 	fi
-	for round in 1 2 3; do
+	for _ in 1 2 3; do
 		kill_ours
 		sleep 0.2
 	done
@@ -143,14 +145,34 @@ trap 'cleanup; exit 143' TERM HUP
 # pam_wrapper keeps per-process copies of the PAM configuration in /tmp/pam.?
 # (62 names, picked racily, shared with everything else on the machine): give
 # the run a private /tmp of its own when a mount namespace can be had
-if [ "$(id -u)" -eq 0 ] && [ "${BENCH_PRIVATE_TMP:-1}" = 1 ] &&
+# (not when something the run needs lives under /tmp: it would disappear)
+under_tmp() {
+	case "$1" in
+	/tmp | /tmp/*) return 0 ;;
+	esac
+	return 1
+}
+private_tmp=${BENCH_PRIVATE_TMP:-1}
+for p in "$work" "$FTPD" "$top" "${BENCH_OUT:-}" "$PY"; do
+	under_tmp "$p" && private_tmp=0
+done
+oldifs=$IFS
+IFS=:
+for p in $PATH; do
+	under_tmp "$p" && private_tmp=0
+done
+IFS=$oldifs
+if [ "$(id -u)" -eq 0 ] && [ "$private_tmp" = 1 ] &&
 	command -v unshare >/dev/null 2>&1 && unshare -m --propagation private true 2>/dev/null; then
+	# shellcheck disable=SC2016  # expanded by the inner sh
 	unshare -m --propagation private sh -c \
 		'mount -t tmpfs -o mode=1777,size=64m ftpdbench-tmp /tmp ||
 			echo "bench: no private /tmp (mount failed)" >&2
 		exec "$0" "$@"' "$PY" "$here/bench.py" &
 else
-	echo "bench: no private /tmp (no mount namespace): pam_wrapper shares /tmp/pam.?" >&2
+	[ "$(id -u)" -ne 0 ] || [ "${BENCH_PRIVATE_TMP:-1}" != 1 ] ||
+		echo "bench: no private /tmp (no mount namespace, or the run needs /tmp):" \
+			"pam_wrapper shares /tmp/pam.? with the rest of the machine" >&2
 	"$PY" "$here/bench.py" &
 fi
 pypid=$!

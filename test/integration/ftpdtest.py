@@ -417,19 +417,41 @@ class _ListenerServer(_Server):
 class XinetdServer(_ListenerServer):
     kind = "xinetd"
 
-    def __init__(self, workdir, ftpd_argv, env, host="127.0.0.1"):
+    def __init__(self, workdir, ftpd_argv, env, host="127.0.0.1", instances=60,
+                 stderr_null=False, no_pam_wrapper=False):
         self.host = host
         self.port = free_port(host)
         self.conf = os.path.join(workdir, "xinetd.conf")
+        if stderr_null:
+            # pam_wrapper (a test stand-in, loaded before main) writes its own
+            # messages to fd 2, the client socket under xinetd; under load its
+            # stale-directory sweep races and complains.  Keep them off the wire.
+            wrapper = os.path.join(workdir, "ftpd-stderr-null")
+            # the wrappers are preloaded into ftpd only, not into this shell
+            with open(wrapper, "w") as f:
+                f.write('#!/bin/sh\nexec 2>/dev/null\n'
+                        'LD_PRELOAD="$TEST_LD_PRELOAD" exec %s "$@"\n' % ftpd_argv[0])
+            os.chmod(wrapper, 0o755)
+            ftpd_argv = [wrapper] + list(ftpd_argv[1:])
+            env = dict(env)
+            env["TEST_LD_PRELOAD"] = env.pop("LD_PRELOAD", "")
+        if no_pam_wrapper:
+            # pam_wrapper gives each process a one-letter directory in /tmp and
+            # exits when two collide: it cannot carry hundreds of sessions at
+            # once.  Without it only anonymous logins work.
+            env = dict(env)
+            for k in ("LD_PRELOAD", "TEST_LD_PRELOAD"):
+                if k in env:
+                    env[k] = ":".join(l for l in env[k].split(":") if "pam_wrapper" not in l)
         self.log_path = os.path.join(workdir, "xinetd.log")
         pidfile = os.path.join(workdir, "xinetd.pid")
         envs = " ".join("%s=%s" % kv for kv in sorted(env.items()))
         with open(self.conf, "w") as f:
             f.write("defaults\n{\n"
                     "\tlog_type = FILE %s\n"
-                    "\tinstances = 60\n"
-                    "\tcps = 200 1\n"
-                    "}\n\n" % self.log_path)
+                    "\tinstances = %d\n"
+                    "\tcps = 1000 1\n"
+                    "}\n\n" % (self.log_path, instances))
             f.write("service ftpdtest\n{\n"
                     "\ttype = UNLISTED\n"
                     "\tid = ftpdtest\n"
@@ -664,11 +686,12 @@ class FtpEnv:
         self.servers.append(srv)
         return srv
 
-    def xinetd(self, args=(), **opts):
+    def xinetd(self, args=(), instances=60, stderr_null=False, no_pam_wrapper=False, **opts):
         if not shutil.which("xinetd") and not os.path.exists("/usr/sbin/xinetd"):
             pytest.skip("SKIPPED: xinetd is not installed")
         conf = self._prestart(opts)
-        srv = XinetdServer(self.dir, self.argv(args, conf), self.env())
+        srv = XinetdServer(self.dir, self.argv(args, conf), self.env(), instances=instances,
+                           stderr_null=stderr_null, no_pam_wrapper=no_pam_wrapper)
         self.servers.append(srv)
         return srv
 

@@ -1,0 +1,87 @@
+"""Load: 200 concurrent TLS sessions under xinetd, each logging in, listing and moving files.
+
+The sessions log in anonymously: the PAM stand-in the tests use (pam_wrapper)
+cannot start hundreds of processes at once (it gives each a one-letter
+temporary directory and exits on a collision), so this test runs without it;
+anonymous logins take the same monitor/control/user/transfer process path.
+"""
+
+import ftplib
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+from ftpdtest import ANON_UID, USERS
+
+SESSIONS = int(os.environ.get("FTPD_LOAD_SESSIONS", "200"))
+PAM_SESSIONS = 0       # of them logged in through PAM: needs real PAM, not pam_wrapper
+
+
+class ReuseFTP_TLS(ftplib.FTP_TLS):
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host,
+                                            session=self.sock.session)
+        return conn, size
+
+
+def one_session(srv, i, barrier, errors):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    data = hashlib.sha256(b"%d" % i).digest() * (2048 + i)     # 64 KiB and up, distinct
+    try:
+        f = ReuseFTP_TLS(context=ctx, timeout=120)
+        f.connect(srv.host, srv.port)
+        if i < PAM_SESSIONS:
+            f.login("alice", USERS["alice"]["pw"])
+            name = "load%03d.bin" % i
+        else:
+            f.login("anonymous", "load@example.org")
+            name = "incoming/load%03d.bin" % i
+        f.prot_p()
+        barrier.wait(timeout=120)          # all sessions logged in at once
+        f.storbinary("STOR " + name, io.BytesIO(data))
+        assert name.split("/")[-1] in [n.split("/")[-1] for n in f.nlst(os.path.dirname(name))]
+        out = []
+        f.retrbinary("RETR " + name, out.append)
+        assert b"".join(out) == data, "RETR differs"
+        f.quit()
+    except Exception as e:            # reported by the main thread
+        import traceback
+        errors.append("session %d: %r %s" % (i, e, traceback.format_exc()[-400:].replace("\n", " | ")))
+        try:
+            barrier.abort()
+        except Exception:
+            pass
+
+
+def test_200_concurrent_tls_sessions(ftpenv, tmp_path):
+    """200 sessions at once: every login and transfer succeeds byte-exact, none is left over."""
+    if not shutil.which("openssl"):
+        pytest.skip("SKIPPED: openssl is not installed")
+    key, crt = str(tmp_path / "k.pem"), str(tmp_path / "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout", key,
+                    "-out", crt], check=True, capture_output=True, timeout=60)
+    ftpenv.mkdir(ftpenv.anon("incoming"), uid=ANON_UID, gid=ANON_UID, mode=0o755)
+    srv = ftpenv.xinetd(instances=SESSIONS + 20, stderr_null=True, no_pam_wrapper=True, tls_cert_file=crt,
+                        tls_key_file=key, anon_upload=True)
+    barrier = threading.Barrier(SESSIONS)
+    errors = []
+    threads = [threading.Thread(target=one_session, args=(srv, i, barrier, errors))
+               for i in range(SESSIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=240)
+    assert not any(t.is_alive() for t in threads), "sessions hung"
+    assert not errors, errors[:5]
+    ftpenv.wait_session_gone(timeout=30, exclude=ftpenv.listener_pids())
