@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -235,6 +236,26 @@ mon_empty_dir(const char *dir)
 		die("%s must be owned by root and not writable by others", dir);
 }
 
+/*
+ * The control process reads the network before anyone logs in: it may not
+ * fork, write files, dump core or hold more than a few descriptors.
+ */
+static void
+mon_limit_control(void)
+{
+	static const struct { int res; rlim_t max; } lim[] = {
+		{ RLIMIT_NPROC, 0 }, { RLIMIT_FSIZE, 0 }, { RLIMIT_CORE, 0 }, { RLIMIT_NOFILE, 32 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		struct rlimit rl = { lim[i].max, lim[i].max };
+
+		if (setrlimit(lim[i].res, &rl) == -1)
+			die("setrlimit: %s", strerror(errno));
+	}
+}
+
 /* Fork the control process: unprivileged, chrooted, owner of fds 0/1. */
 static pid_t
 mon_start_control(struct session *s, const int sp[2])
@@ -262,6 +283,7 @@ mon_start_control(struct session *s, const int sp[2])
 		s->mon_fd = sp[1];
 		privdrop(&cr);
 		privdrop_die_with_parent(s->monitor_pid);
+		mon_limit_control();
 		control_run(s);
 	}
 	return pid;

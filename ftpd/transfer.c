@@ -508,6 +508,20 @@ xfer_finish(struct session *s)
 	reply(s, res.code, "%s", res.text);
 }
 
+/* The xferlog line of a transfer stopped by ABOR (completion status "i"). */
+static void
+xfer_log_aborted(struct session *s)
+{
+	struct xfer_result res;
+	struct timespec t;
+
+	memset(&res, 0, sizeof(res));
+	res.code = FTP_BADSENDNET;
+	res.bytes = *xfer_bytes;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	xfer_log(s, s->xfer, &res, (long)(t.tv_sec - s->xfer->start.tv_sec));
+}
+
 void
 xfer_kill(struct session *s)
 {
@@ -540,6 +554,7 @@ xfer_abort(struct session *s)
 		return;
 	}
 	kill(s->xfer->pid, SIGKILL);
+	xfer_log_aborted(s);
 	xfer_end(s);
 	reply(s, FTP_BADSENDNET, "Connection closed; transfer aborted.");
 	reply(s, FTP_TRANSFEROK, "Abort successful.");

@@ -195,3 +195,21 @@ def test_aborted_stor_leaves_no_temp_files(alice, ftpenv):
     stor_partial(alice, "keep.txt", b"N" * 100000, "abor")
     time.sleep(0.5)
     assert set(os.listdir(ftpenv.home("alice"))) == before
+
+
+def test_xferlog_records_aborted_transfer(ftpenv):
+    """An ABORted transfer gets an xferlog line with completion status i (incomplete)."""
+    srv = ftpenv.inetd(xferlog_enable=True)
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    dc = start_stalled_retr(c, ftpenv)
+    try:
+        send_abor(c)
+        assert [c.reply(timeout=10).code, c.reply(timeout=10).code] == [426, 226]
+    finally:
+        dc.close()
+    c.cmd("QUIT")
+    ftpenv.wait_session_gone()
+    with open(ftpenv.path("xferlog")) as f:
+        last = f.read().splitlines()[-1].split()
+    assert last[8].endswith("big.bin") and last[-1] == "i", last

@@ -1,6 +1,7 @@
 """FTP over TLS (RFC 4217 / draft-murray): AUTH, PBSZ, PROT, protected data, policy, ftpsd."""
 
 import ftplib
+import re
 import os
 import shutil
 import socket
@@ -491,3 +492,26 @@ def test_failed_handshake_leaves_no_process(ftpenv, certs):
     assert rest in (b"",) or rest.startswith(b"421"), rest
     s.close()
     ftpenv.wait_session_gone()
+
+
+def test_control_process_limits(ftpenv, certs):
+    """The pre-login control process may not fork or write files (RLIMIT_NPROC/FSIZE 0)."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    c = ftpenv.connect(srv)
+    c.cmd("NOOP")
+    found = False
+    for pid in ftpenv.session_pids():
+        try:
+            with open("/proc/%d/status" % pid) as st:
+                uid = [l for l in st if l.startswith("Uid:")][0].split()[1]
+            with open("/proc/%d/limits" % pid) as lf:
+                limits = lf.read()
+        except OSError:
+            continue
+        if uid == "65534":
+            found = True
+            assert re.search(r"Max processes\s+0\s+0", limits), limits
+            assert re.search(r"Max file size\s+0\s+0", limits), limits
+            with open("/proc/%d/status" % pid) as st:
+                assert "NoNewPrivs:\t1" in st.read()
+    assert found
