@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -38,7 +39,7 @@ def one_session(srv, i, barrier, errors):
     ctx.verify_mode = ssl.CERT_NONE
     data = hashlib.sha256(b"%d" % i).digest() * (2048 + i)     # 64 KiB and up, distinct
     try:
-        f = ReuseFTP_TLS(context=ctx, timeout=120)
+        f = ReuseFTP_TLS(context=ctx, timeout=40)
         f.connect(srv.host, srv.port)
         if i < PAM_SESSIONS:
             f.login("alice", USERS["alice"]["pw"])
@@ -47,7 +48,7 @@ def one_session(srv, i, barrier, errors):
             f.login("anonymous", "load@example.org")
             name = "incoming/load%03d.bin" % i
         f.prot_p()
-        barrier.wait(timeout=120)          # all sessions logged in at once
+        barrier.wait(timeout=40)          # all sessions logged in at once
         f.storbinary("STOR " + name, io.BytesIO(data))
         assert name.split("/")[-1] in [n.split("/")[-1] for n in f.nlst(os.path.dirname(name))]
         out = []
@@ -80,8 +81,9 @@ def test_200_concurrent_tls_sessions(ftpenv, tmp_path):
                for i in range(SESSIONS)]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + 75
     for t in threads:
-        t.join(timeout=240)
+        t.join(timeout=max(0.1, deadline - time.monotonic()))
     assert not any(t.is_alive() for t in threads), "sessions hung"
     assert not errors, errors[:5]
     ftpenv.wait_session_gone(timeout=30, exclude=ftpenv.listener_pids())
