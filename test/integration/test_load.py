@@ -39,6 +39,9 @@ def one_session(srv, i, barrier, errors):
     ctx.verify_mode = ssl.CERT_NONE
     data = hashlib.sha256(b"%d" % i).digest() * (2048 + i)     # 64 KiB and up, distinct
     try:
+        # ramp up over ~2 s: the test's syslog stand-in is one Python thread,
+        # and a burst of thousands of log datagrams would block the servers
+        time.sleep(i * 0.01)
         f = ReuseFTP_TLS(context=ctx, timeout=40)
         f.connect(srv.host, srv.port)
         if i < PAM_SESSIONS:
@@ -49,6 +52,7 @@ def one_session(srv, i, barrier, errors):
             name = "incoming/load%03d.bin" % i
         f.prot_p()
         barrier.wait(timeout=40)          # all sessions logged in at once
+        time.sleep((i % 20) * 0.02)
         f.storbinary("STOR " + name, io.BytesIO(data))
         assert name.split("/")[-1] in [n.split("/")[-1] for n in f.nlst(os.path.dirname(name))]
         out = []
