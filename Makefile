@@ -19,7 +19,7 @@ FTPD_SRCS = ftpd/main.c ftpd/monitor.c ftpd/control.c ftpd/session.c \
 	ftpd/transfer.c ftpd/listing.c ftpd/userproc.c ftpd/login.c \
 	ftpd/linebuf.c ftpd/ascii.c
 COMMON_SRCS = common/buf.c common/log.c common/conf.c common/ipc.c \
-	common/net.c common/path.c common/privdrop.c common/files.c \
+	common/net.c common/path.c common/privdrop.c common/files.c common/sandbox.c \
 	common/tls.c common/tls_cert.c
 PAM_SRCS = pam/auth_pam.c pam/certmap.c
 MAN8	= man/ftpd.8

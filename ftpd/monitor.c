@@ -30,6 +30,7 @@
 #include "monitor.h"
 #include "ipc.h"
 #include "log.h"
+#include "sandbox.h"
 #include "session.h"
 #include "tls.h"
 
@@ -284,6 +285,9 @@ mon_start_control(struct session *s, const int sp[2])
 		privdrop(&cr);
 		privdrop_die_with_parent(s->monitor_pid);
 		mon_limit_control();
+		if (sandbox_control() == -1)
+			log_msg(LOG_WARNING, "no seccomp filter for the control process: %s",
+			    strerror(errno));
 		control_run(s);
 	}
 	return pid;

@@ -495,7 +495,7 @@ def test_failed_handshake_leaves_no_process(ftpenv, certs):
 
 
 def test_control_process_limits(ftpenv, certs):
-    """The pre-login control process may not fork or write files (RLIMIT_NPROC/FSIZE 0)."""
+    """The pre-login control process: no fork or file writes (rlimits), a seccomp filter."""
     srv = ftpenv.inetd(**tls_opts(certs))
     c = ftpenv.connect(srv)
     c.cmd("NOOP")
@@ -513,5 +513,7 @@ def test_control_process_limits(ftpenv, certs):
             assert re.search(r"Max processes\s+0\s+0", limits), limits
             assert re.search(r"Max file size\s+0\s+0", limits), limits
             with open("/proc/%d/status" % pid) as st:
-                assert "NoNewPrivs:\t1" in st.read()
+                status = st.read()
+            assert "NoNewPrivs:\t1" in status
+            assert "Seccomp:\t2" in status, "no seccomp filter on the control process"
     assert found

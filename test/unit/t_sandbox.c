@@ -1,0 +1,80 @@
+/*
+ * t_sandbox.c: the control process's seccomp filter kills forbidden calls
+ * and lets ordinary I/O through.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runner.h"
+#include "sandbox.h"
+
+/* Run FN in a child under the filter; returns its wait status. */
+static int
+sandboxed(void (*fn)(void))
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	ASSERT_TRUE(pid != -1);
+	if (pid == 0) {
+		if (sandbox_control() == -1)
+			_exit(77);
+		fn();
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	return st;
+}
+
+static void
+do_io(void)
+{
+	int p[2];
+	char c = 'x';
+
+	if (pipe(p) == -1 || write(p[1], &c, 1) != 1 || read(p[0], &c, 1) != 1)
+		_exit(1);
+}
+
+static void
+do_exec(void)
+{
+	char *argv[] = { "/bin/true", NULL };
+
+	execve(argv[0], argv, NULL);
+}
+
+static void
+do_fork(void)
+{
+	syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+}
+
+static void
+do_setuid(void)
+{
+	syscall(SYS_setuid, 0);
+}
+
+TEST(sandbox_allows_io)
+{
+	int st = sandboxed(do_io);
+
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ_INT(WEXITSTATUS(st), 0);
+}
+
+TEST(sandbox_kills_exec_fork_setuid)
+{
+	int st;
+
+	st = sandboxed(do_exec);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = sandboxed(do_fork);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = sandboxed(do_setuid);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
