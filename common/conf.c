@@ -92,6 +92,20 @@ conf_defaults(struct conf *c)
 	}
 }
 
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opttab[i].type == T_STR || opttab[i].type == T_ENUM) {
+			char **sp = field(c, &opttab[i]);
+
+			free(*sp);
+			*sp = NULL;
+		}
+}
+
 static int
 parse_bool(const char *v, int *out)
 {

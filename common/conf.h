@@ -22,6 +22,8 @@ struct conf {
 
 /* Fill C with the defaults from options.def. */
 void	 conf_defaults(struct conf *c);
+/* Free C's strings (C may then be filled again with conf_defaults). */
+void	 conf_free(struct conf *c);
 /*
  * Parse the file PATH ("keyword value" lines) into C.  If MISSING_OK and the file
  * does not exist, return 0.  On error, write "file:line: why" into ERR and return -1.

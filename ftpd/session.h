@@ -84,12 +84,10 @@ struct session {
 	/* user process */
 	int		 logged_in;
 	int		 anonymous;
-	int		 chrooted;
 	int		 cert_login;		/* logged in by client certificate (232) */
 	int		 may_write;		/* local user with write_enable */
 	uid_t		 uid;
 	gid_t		 gid;
-	char		 home[MAX_PATH];
 	int		 type_ascii;
 	int		 epsv_all;
 	off_t		 rest;

@@ -89,7 +89,6 @@ usr_login(struct session *s, const struct creds *cr)
 
 	s->uid = cr->uid;
 	s->gid = cr->gid;
-	s->chrooted = cr->root != NULL;
 	s->may_write = !s->anonymous && c->write_enable;
 	s->umask = (mode_t)(s->anonymous ? c->anon_umask : c->umask);
 	file_read_text(c->motd_file, &motd);

@@ -20,23 +20,6 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* conf.c has no conf_free(); free the string fields from options.def. */
-static void
-conf_release(struct conf *c)
-{
-#define OPT_BOOL(f, d, desc)
-#define OPT_INT(f, d, lo, hi, desc)
-#define OPT_OCT(f, d, desc)
-#define OPT_STR(f, d, desc)		free(c->f);
-#define OPT_ENUM(f, d, ch, desc)	free(c->f);
-#include "options.def"
-#undef OPT_BOOL
-#undef OPT_INT
-#undef OPT_OCT
-#undef OPT_STR
-#undef OPT_ENUM
-}
-
 /* After any conf call, the error text must be a terminated string that fits. */
 static void
 check_err(const char *err, size_t errsz)
@@ -77,6 +60,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)conf_set_arg(&c, arg, err, sizeof(err));
 	check_err(err, sizeof(err));
 
-	conf_release(&c);
+	conf_free(&c);
 	return 0;
 }

@@ -383,3 +383,53 @@ def curl(args, env_dir, timeout=TOOL_TIMEOUT, check=True):
     exe = tool("curl")
     return run_tool([exe, "-q", "-s", "-S", "--max-time", str(int(timeout) - 5)] + list(args),
                     env_dir, timeout=timeout, check=check)
+
+
+# --------------------------------------------------------------------------
+# FTP over TLS with Python's ftplib
+
+import ftplib  # noqa: E402  (kept beside the code that uses it)
+import ssl  # noqa: E402
+
+
+def tls_context(cert=None, maxver=None):
+    """A client SSLContext that accepts the tests' self-signed server certificate.
+
+    CERT is a (certificate, key) pair to present; MAXVER caps the TLS version."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if maxver:
+        ctx.maximum_version = maxver
+    if cert:
+        ctx.load_cert_chain(cert[0], cert[1])
+    return ctx
+
+
+class ReuseFTP_TLS(ftplib.FTP_TLS):
+    """FTP_TLS that resumes the control connection's TLS session on data connections.
+
+    Stock ftplib never does, and the server requires it by default.  Set
+    .saved_session to resume a session kept from before CCC; set .data_context
+    to present another certificate on data connections (then nothing is resumed)."""
+
+    saved_session = None
+    data_context = None
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            if self.data_context is not None:
+                conn = self.data_context.wrap_socket(conn, server_hostname=self.host)
+            else:
+                session = self.saved_session or self.sock.session
+                conn = self.context.wrap_socket(conn, server_hostname=self.host,
+                                                session=session)
+        return conn, size
+
+
+def ftps_retr(f, name):
+    """RETR NAME in binary over ftplib connection F; the bytes."""
+    out = []
+    f.retrbinary("RETR " + name, out.append)
+    return b"".join(out)

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from ftpclient import ReuseFTP_TLS, ftps_retr as retr, tls_context as context
 from ftpdtest import HELLO, USERS
 
 ALICE_PW = USERS["alice"]["pw"]
@@ -95,39 +96,12 @@ def cert_opts(ftpenv, pki, certmap="alice cn alice\nbob cn Bob Builder\n", **kw)
     return opts
 
 
-class CertFTP(ftplib.FTP_TLS):
-    """FTP_TLS that resumes the control session on data connections."""
-
-    def ntransfercmd(self, cmd, rest=None):
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        if self._prot_p:
-            ctx = getattr(self, "data_context", None) or self.context
-            conn = ctx.wrap_socket(conn, server_hostname=self.host,
-                                   session=self.sock.session if ctx is self.context else None)
-        return conn, size
-
-
-def context(cert=None):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    if cert:
-        ctx.load_cert_chain(cert[0], cert[1])
-    return ctx
-
-
 def connect(srv, cert):
-    f = CertFTP(context=context(cert), timeout=15)
+    f = ReuseFTP_TLS(context=context(cert), timeout=15)
     f.connect(srv.host, srv.port)
     f.auth()
     f.prot_p()
     return f
-
-
-def retr(f, name):
-    out = []
-    f.retrbinary("RETR " + name, out.append)
-    return b"".join(out)
 
 
 def test_cert_alone_gives_232(ftpenv, pki):

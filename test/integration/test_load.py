@@ -6,7 +6,6 @@ temporary directory and exits on a collision), so this test runs without it;
 anonymous logins take the same monitor/control/user/transfer process path.
 """
 
-import ftplib
 import hashlib
 import io
 import os
@@ -17,26 +16,15 @@ import time
 
 import pytest
 
-from ftpdtest import ANON_UID, USERS
+from ftpclient import ReuseFTP_TLS, tls_context
+from ftpdtest import ANON_UID
 
 SESSIONS = int(os.environ.get("FTPD_LOAD_SESSIONS", "200"))
 PAM_SESSIONS = 0       # of them logged in through PAM: needs real PAM, not pam_wrapper
 
 
-class ReuseFTP_TLS(ftplib.FTP_TLS):
-    def ntransfercmd(self, cmd, rest=None):
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        if self._prot_p:
-            conn = self.context.wrap_socket(conn, server_hostname=self.host,
-                                            session=self.sock.session)
-        return conn, size
-
-
 def one_session(srv, i, barrier, errors):
-    import ssl
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    ctx = tls_context()
     data = hashlib.sha256(b"%d" % i).digest() * (2048 + i)     # 64 KiB and up, distinct
     try:
         # ramp up over ~2 s: the test's syslog stand-in is one Python thread,

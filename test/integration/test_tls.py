@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 import ftpdtest
+from ftpclient import ReuseFTP_TLS, ftps_retr as retr, tls_context as context
 from ftpdtest import HELLO, USERS
 
 ALICE_PW = USERS["alice"]["pw"]
@@ -42,39 +43,13 @@ def tls_opts(certs, **kw):
     return opts
 
 
-class ReuseFTP_TLS(ftplib.FTP_TLS):
-    """FTP_TLS that resumes the control connection's TLS session on data connections."""
-
-    def ntransfercmd(self, cmd, rest=None):
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        if self._prot_p:
-            session = getattr(self, "saved_session", None) or self.sock.session
-            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=session)
-        return conn, size
-
-
-def context(maxver=None):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    if maxver:
-        ctx.maximum_version = maxver
-    return ctx
-
-
 def tls_client(srv, cls=ReuseFTP_TLS, maxver=None, login=True):
-    f = cls(context=context(maxver), timeout=15)
+    f = cls(context=context(maxver=maxver), timeout=15)
     f.connect(srv.host, srv.port)
     if login:
         f.login("alice", ALICE_PW)     # ftplib sends AUTH TLS first
         f.prot_p()
     return f
-
-
-def retr(f, name):
-    out = []
-    f.retrbinary("RETR " + name, out.append)
-    return b"".join(out)
 
 
 def stor(f, name, data):

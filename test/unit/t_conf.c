@@ -13,23 +13,6 @@
 #include "limits.h"
 #include "runner.h"
 
-/* conf.c has no conf_free(); free the string fields the same way it made them. */
-static void
-conf_release(struct conf *c)
-{
-#define OPT_BOOL(f, d, desc)
-#define OPT_INT(f, d, lo, hi, desc)
-#define OPT_OCT(f, d, desc)
-#define OPT_STR(f, d, desc)		free(c->f); c->f = NULL;
-#define OPT_ENUM(f, d, ch, desc)	free(c->f); c->f = NULL;
-#include "options.def"
-#undef OPT_BOOL
-#undef OPT_INT
-#undef OPT_OCT
-#undef OPT_STR
-#undef OPT_ENUM
-}
-
 /* Write TEXT to a new temporary file; its name goes to PATH. */
 static void
 write_tmp(char *path, size_t pathsz, const char *text)
@@ -75,7 +58,7 @@ expect_refused(const char *text, int line)
 	int r;
 
 	r = load_text(&c, text, path, sizeof(path), err, sizeof(err));
-	conf_release(&c);
+	conf_free(&c);
 	if (r != -1)
 		runner_fail(__FILE__, __LINE__, "accepted: \"%s\"", text);
 	str_fmt(where, sizeof(where), "%s:%d: ", path, line);
@@ -100,7 +83,7 @@ TEST(defaults_match_options_def)
 #undef OPT_OCT
 #undef OPT_STR
 #undef OPT_ENUM
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(defaults_examples)
@@ -122,7 +105,7 @@ TEST(defaults_examples)
 	ASSERT_EQ_STR(c.empty_dir, "/var/empty");
 	ASSERT_EQ_STR(c.banner, "");
 	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), 0);
-	conf_release(&c);
+	conf_free(&c);
 }
 
 /* Each default, written back as text, is accepted by conf_set (the table agrees with itself). */
@@ -150,7 +133,7 @@ TEST(defaults_round_trip)
 #undef OPT_OCT
 #undef OPT_STR
 #undef OPT_ENUM
-	conf_release(&c);
+	conf_free(&c);
 }
 
 struct walk {
@@ -234,7 +217,7 @@ TEST(load_good_file)
 	ASSERT_EQ_INT(c.local_enable, 1);
 	ASSERT_EQ_STR(c.nopriv_user, "nobody");
 	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), 0);
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(load_empty_file)
@@ -244,7 +227,7 @@ TEST(load_empty_file)
 
 	ASSERT_EQ_INT(load_text(&c, "", path, sizeof(path), err, sizeof(err)), 0);
 	ASSERT_EQ_INT(c.idle_timeout, 900);
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(load_unknown_keyword_has_location)
@@ -258,7 +241,7 @@ TEST(load_unknown_keyword_has_location)
 	ASSERT_STR_CONTAINS(err, where);
 	ASSERT_STR_CONTAINS(err, "no_such_thing");
 	ASSERT_STR_CONTAINS(err, "unknown keyword");
-	conf_release(&c);
+	conf_free(&c);
 	expect_refused("Idle_timeout 60\n", 1);	/* keywords are case-sensitive */
 	expect_refused("\n\n= 5\n", 3);
 }
@@ -319,7 +302,7 @@ TEST(load_longest_value_accepted)
 	text[7 + MAX_CONF_VALUE] = '\0';
 	ASSERT_EQ_INT(load_text(&c, text, path, sizeof(path), err, sizeof(err)), 0);
 	ASSERT_EQ_INT(strlen(c.banner), MAX_CONF_VALUE - 1);
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(load_overlong_line)
@@ -348,7 +331,7 @@ TEST(bool_spellings)
 		ASSERT_EQ_INT(conf_set(&c, "anon_upload", no[i], err, sizeof(err)), 0);
 		ASSERT_EQ_INT(c.anon_upload, 0);
 	}
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(set_refusal_leaves_value)
@@ -367,7 +350,7 @@ TEST(set_refusal_leaves_value)
 	ASSERT_EQ_INT(c.umask, 0777);
 	ASSERT_EQ_INT(conf_set(&c, "umask", "07777", err, sizeof(err)), 0);
 	ASSERT_EQ_INT(c.umask, 07777);
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(small_error_buffer)
@@ -379,7 +362,7 @@ TEST(small_error_buffer)
 	memset(err, 'x', sizeof(err));
 	ASSERT_EQ_INT(conf_set(&c, "nosuchkeyword", "1", err, sizeof(err)), -1);
 	ASSERT_EQ_INT(strlen(err), sizeof(err) - 1);
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(set_arg)
@@ -420,7 +403,7 @@ TEST(set_arg)
 	ASSERT_EQ_INT(c.debug, 1);
 	ASSERT_EQ_INT(c.umask, 077);
 	ASSERT_EQ_STR(c.listen_family, "any");
-	conf_release(&c);
+	conf_free(&c);
 }
 
 /* conf_validate() result for the given passive port range on top of the defaults. */
@@ -435,7 +418,7 @@ pasv_ok(long lo, long hi)
 	c.pasv_min_port = lo;
 	c.pasv_max_port = hi;
 	r = conf_validate(&c, err, sizeof(err));
-	conf_release(&c);
+	conf_free(&c);
 	return r == 0;
 }
 
@@ -469,7 +452,7 @@ TEST(validate_other_rules)
 	ASSERT_EQ_INT(conf_set(&c, "empty_dir", "/var/empty", err, sizeof(err)), 0);
 	ASSERT_EQ_INT(conf_set(&c, "nopriv_user", "", err, sizeof(err)), 0);
 	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), -1);
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(missing_file)
@@ -485,7 +468,7 @@ TEST(missing_file)
 	ASSERT_EQ_INT(c.idle_timeout, 900);
 	ASSERT_EQ_INT(conf_load(&c, path, 0, err, sizeof(err)), -1);
 	ASSERT_STR_CONTAINS(err, path);
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(directory_is_not_a_config_file)
@@ -496,5 +479,5 @@ TEST(directory_is_not_a_config_file)
 	conf_defaults(&c);
 	ASSERT_EQ_INT(conf_load(&c, "/", 1, err, sizeof(err)), -1);
 	ASSERT_STR_CONTAINS(err, "/");
-	conf_release(&c);
+	conf_free(&c);
 }

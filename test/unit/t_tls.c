@@ -120,23 +120,6 @@ certs(void)
 
 /* --- server contexts ---------------------------------------------------- */
 
-/* conf.c has no conf_free(); free the string fields the same way it made them. */
-static void
-conf_release(struct conf *c)
-{
-#define OPT_BOOL(f, d, desc)
-#define OPT_INT(f, d, lo, hi, desc)
-#define OPT_OCT(f, d, desc)
-#define OPT_STR(f, d, desc)		free(c->f); c->f = NULL;
-#define OPT_ENUM(f, d, ch, desc)	free(c->f); c->f = NULL;
-#include "options.def"
-#undef OPT_BOOL
-#undef OPT_INT
-#undef OPT_OCT
-#undef OPT_STR
-#undef OPT_ENUM
-}
-
 /* tls.h has no tls_ctx_free() (a context lives as long as its session). */
 static struct tls_ctx *kept[64];
 static size_t nkept;
@@ -162,7 +145,7 @@ ctx_make(char *err, size_t errsz, const char *const *kv)
 		if (conf_set(&c, kv[0], kv[1], e, sizeof(e)) == -1)
 			runner_fail(__FILE__, __LINE__, "conf_set %s: %s", kv[0], e);
 	t = tls_ctx_new(&c, err, errsz);
-	conf_release(&c);	/* the context must not keep pointers into C */
+	conf_free(&c);	/* the context must not keep pointers into C */
 	if (t != NULL && nkept < sizeof(kept) / sizeof(kept[0]))
 		kept[nkept++] = t;
 	return t;
@@ -444,7 +427,7 @@ TEST(not_configured)
 	ASSERT_EQ_STR(err, "");
 	conf_set(&c, "tls_cert2_file", "x.pem", err, sizeof(err));
 	ASSERT_TRUE(tls_configured(&c));
-	conf_release(&c);
+	conf_free(&c);
 }
 
 TEST(load_errors)
