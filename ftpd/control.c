@@ -52,10 +52,9 @@ ctl_send(struct session *s, const char *p, size_t n)
 static void
 ctl_fatal(const char *why)
 {
-	static const char msg[] = "421 Service not available, closing control connection.\r\n";
-
+	(void)why;
 	if (ctl_session != NULL)
-		ctl_send(ctl_session, msg, sizeof(msg) - 1);
+		ctl_send(ctl_session, REPLY_FATAL, sizeof(REPLY_FATAL) - 1);
 }
 
 static time_t
@@ -65,23 +64,6 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec;
-}
-
-static void
-ctl_greet(struct session *s)
-{
-	char host[256] = "localhost";
-	const char *w = buf_cstr(&s->welcome);
-	size_t wl = s->welcome.len;
-
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
-	while (wl > 0 && w[wl - 1] == '\n')
-		wl--;
-	if (s->conf->banner[0] != '\0')
-		reply(s, FTP_GREET, "%.*s%s%s", (int)wl, w, wl ? "\n" : "", s->conf->banner);
-	else
-		reply(s, FTP_GREET, "%.*s%s%s FTP server ready.", (int)wl, w, wl ? "\n" : "", host);
 }
 
 /* Hand one complete line to whoever answers it. */
@@ -298,6 +280,7 @@ control_run(struct session *s)
 			_exit(0);
 		s->pbsz_done = 1;
 		s->prot = 'P';
+		reply_greeting(s);
 	} else if (s->tls_ctx == NULL)
 		log_msg(LOG_WARNING, "%s: no TLS certificate configured: plain FTP only, "
 		    "passwords travel in clear", s->peer_str);
@@ -308,7 +291,6 @@ control_run(struct session *s)
 	setsockopt(s->client_in, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 }, sizeof(int));
 	/* replies are whole lines: no Nagle/delayed-ACK stall between commands */
 	setsockopt(s->client_in, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	ctl_greet(s);
 	while (!s->quitting) {
 		ms = ctl_timeout(s, last, login_start, &secs);
 		if (s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
@@ -317,6 +299,7 @@ control_run(struct session *s)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = s->relay_fd;
 		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;	/* not polled without a relay, which a login may open */
 		int r = poll(pfd, s->relay_fd != -1 ? 2 : 1, ms);
 		if (r == -1 && errno == EINTR)
 			continue;

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pwd.h>
@@ -238,6 +240,26 @@ mon_empty_dir(const char *dir)
 }
 
 /*
+ * Set RES's soft and hard limits to MAX.  Lowering a limit cannot fail on
+ * Linux, but valgrind refuses to lower the hard descriptor limit (it keeps
+ * descriptors of its own above it): there the soft limit is all it allows.
+ */
+static void
+mon_lower_limit(int res, rlim_t max)
+{
+	struct rlimit rl = { max, max };
+
+	if (setrlimit(res, &rl) == 0)
+		return;
+	if (errno != EPERM || getrlimit(res, &rl) == -1)
+		die("setrlimit: %s", strerror(errno));
+	rl.rlim_cur = max;
+	if (setrlimit(res, &rl) == -1)
+		die("setrlimit: %s", strerror(errno));
+	log_msg(LOG_WARNING, "control process: hard limit %d not lowered (valgrind?)", res);
+}
+
+/*
  * The control process reads the network before anyone logs in: it may not
  * fork, write files, dump core or hold more than a few descriptors.
  */
@@ -249,12 +271,8 @@ mon_limit_control(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
-		struct rlimit rl = { lim[i].max, lim[i].max };
-
-		if (setrlimit(lim[i].res, &rl) == -1)
-			die("setrlimit: %s", strerror(errno));
-	}
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++)
+		mon_lower_limit(lim[i].res, lim[i].max);
 }
 
 /* Fork the control process: unprivileged, chrooted, owner of fds 0/1. */
@@ -334,6 +352,46 @@ mon_tls_setup(struct session *s)
 		die("TLS set-up failed: %s", err);
 }
 
+/*
+ * Until the control process takes over fds 0/1, the monitor may write to the
+ * client (the greeting, or a 421 if set-up fails after it); it never reads.
+ */
+static void
+mon_send(struct session *s, const char *p, size_t n)
+{
+	ssize_t w;
+
+	(void)s;
+	while (n > 0 && ((w = write(1, p, n)) > 0 || (w == -1 && errno == EINTR)))
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		}
+}
+
+static void
+mon_fatal(const char *why)
+{
+	(void)why;
+	mon_send(NULL, REPLY_FATAL, sizeof(REPLY_FATAL) - 1);
+}
+
+/*
+ * ftpd greets as soon as the configuration is read: loading the certificate
+ * and forking the control process then overlap the client's first round trip.
+ * (ftpsd greets after the TLS handshake, from the control process.)
+ */
+static void
+mon_greet(struct session *s)
+{
+	if (s->implicit)
+		return;
+	s->send = mon_send;
+	log_set_fatal_hook(mon_fatal);
+	setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	reply_greeting(s);
+}
+
 void
 monitor_run(struct session *s)
 {
@@ -354,6 +412,7 @@ monitor_run(struct session *s)
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "connection from %s", s->peer_str);
 	file_read_text(s->conf->welcome_file, &s->welcome);
+	mon_greet(s);
 	mon_tls_setup(s);
 	mon_pasv_setup(s);
 	if (s->conf->xferlog_enable && (s->xferlog_fd = open(s->conf->xferlog_file,
@@ -372,6 +431,8 @@ monitor_run(struct session *s)
 		die("/dev/null: %s", strerror(errno));
 	if (null > 2)
 		close(null);
+	log_set_fatal_hook(NULL);
+	s->send = NULL;
 	mon_loop(&m);
 	if (m.usr_pid > 0)
 		kill(m.usr_pid, SIGTERM);

@@ -7,7 +7,9 @@
  */
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "codes.h"
 #include "limits.h"
 #include "log.h"
 #include "session.h"
@@ -65,4 +67,21 @@ reply(struct session *s, int code, const char *fmt, ...)
 	s->send(s, buf_cstr(&out), out.len);
 	buf_free(&text);
 	buf_free(&out);
+}
+
+void
+reply_greeting(struct session *s)
+{
+	char host[256] = "localhost";
+	const char *w = buf_cstr(&s->welcome);
+	size_t wl = s->welcome.len;
+
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	while (wl > 0 && w[wl - 1] == '\n')
+		wl--;
+	if (s->conf->banner[0] != '\0')
+		reply(s, FTP_GREET, "%.*s%s%s", (int)wl, w, wl ? "\n" : "", s->conf->banner);
+	else
+		reply(s, FTP_GREET, "%.*s%s%s FTP server ready.", (int)wl, w, wl ? "\n" : "", host);
 }

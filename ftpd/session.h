@@ -138,5 +138,10 @@ void	 reply(struct session *s, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Format a reply into OUT without sending it (unit tests, the fatal path). */
 void	 reply_format(struct buf *out, int code, const char *text);
+/* The 220 greeting: the welcome file, then the banner or "HOST FTP server ready." */
+void	 reply_greeting(struct session *s);
+
+/* What a process that owns the client connection sends when it dies. */
+#define REPLY_FATAL	"421 Service not available, closing control connection.\r\n"
 
 #endif
