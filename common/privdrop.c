@@ -49,10 +49,12 @@ privdrop(const struct creds *c)
 }
 
 void
-privdrop_die_with_parent(pid_t parent)
+privdrop_die_with_parent(pid_t parent, int sig)
 {
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) == -1)
 		die("PR_SET_PDEATHSIG: %s", strerror(errno));
-	if (getppid() != parent)
+	if (getppid() != parent) {
+		raise(sig);
 		_exit(0);
+	}
 }

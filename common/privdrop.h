@@ -27,8 +27,9 @@ struct creds {
  */
 int	 privdrop(const struct creds *c);
 
-/* Ask the kernel to SIGKILL this process when its parent dies, and check the
- * parent is still there (exits if not).  Call after privdrop(). */
-void	 privdrop_die_with_parent(pid_t parent);
+/* Ask the kernel to send SIG (SIGKILL, or a signal this process handles) to
+ * this process when its parent PARENT dies, and check the parent is still
+ * there (if not, raises SIG, then exits).  Call after privdrop(). */
+void	 privdrop_die_with_parent(pid_t parent, int sig);
 
 #endif

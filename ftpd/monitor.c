@@ -301,7 +301,7 @@ mon_start_control(struct session *s, const int sp[2])
 		s->xferlog_fd = -1;
 		s->mon_fd = sp[1];
 		privdrop(&cr);
-		privdrop_die_with_parent(s->monitor_pid);
+		privdrop_die_with_parent(s->monitor_pid, SIGKILL);
 		mon_limit_control();
 		if (sandbox_control() == -1)
 			log_msg(LOG_WARNING, "no seccomp filter for the control process: %s",

@@ -48,12 +48,15 @@ struct dconn {
 
 struct xfer {
 	pid_t		 pid;
+	int		 reaped;	/* waited for; STATUS is its wait status */
+	int		 status;
 	int		 pipe;
 	struct timespec	 start;
 	struct xfer_req	 req;
 };
 
 static volatile long long *xfer_bytes;	/* shared with the transfer process */
+static const char *xfer_orphan_temp;	/* the transfer process's upload file */
 
 void
 xfer_init(void)
@@ -118,6 +121,35 @@ result(struct xfer_result *res, int code, const char *text)
 	str_copy(res->text, sizeof(res->text), text);
 }
 
+/* RES for a local I/O error: WHAT and errno's text (452 if the disk is full). */
+static void
+result_errno(struct xfer_result *res, const char *what, int e)
+{
+	int full = e == ENOSPC || e == EDQUOT;
+
+	res->code = full ? FTP_NOSPACE : FTP_LOCALERR;
+	str_fmt(res->text, sizeof(res->text), "%s: %s; transfer aborted.",
+	    full ? "Insufficient storage space" : what, strerror(e));
+}
+
+/*
+ * RETR reached the end of its file: complete, unless the file shrank under
+ * the transfer (sent less than the 150 announced: no silent truncation).
+ */
+static void
+result_eof(struct xfer_req *r, struct xfer_result *res)
+{
+	long long want = (long long)(r->size - r->offset);
+
+	if (*xfer_bytes >= want) {
+		result(res, FTP_TRANSFEROK, "Transfer complete.");
+		return;
+	}
+	res->code = FTP_LOCALERR;
+	str_fmt(res->text, sizeof(res->text), "File shrank during the transfer: "
+	    "sent %lld of %lld bytes; transfer aborted.", *xfer_bytes, want);
+}
+
 /* RETR in TYPE I without TLS: the kernel copies file to socket (sendfile). */
 static int
 xfer_sendfile(struct dconn *dc, struct xfer_req *r, struct xfer_result *res)
@@ -127,7 +159,7 @@ xfer_sendfile(struct dconn *dc, struct xfer_req *r, struct xfer_result *res)
 	while ((n = sendfile(dc->fd, r->fd, NULL, 1 << 20)) > 0)
 		*xfer_bytes += n;
 	if (n == 0) {
-		result(res, FTP_TRANSFEROK, "Transfer complete.");
+		result_eof(r, res);
 		return 0;
 	}
 	if (errno == EINVAL || errno == ENOSYS)
@@ -161,9 +193,9 @@ xfer_send_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
 		*xfer_bytes += n;
 	}
 	if (n == -1)
-		result(res, FTP_LOCALERR, "Read error: transfer aborted.");
+		result_errno(res, "Read error", errno);
 	else
-		result(res, FTP_TRANSFEROK, "Transfer complete.");
+		result_eof(r, res);
 }
 
 /* STOR, APPE, STOU: network to file. */
@@ -191,9 +223,7 @@ xfer_recv_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
 			p = out;
 		}
 		if (write_all(r->fd, p, o) == -1) {
-			result(res, errno == ENOSPC || errno == EDQUOT ? FTP_NOSPACE : FTP_LOCALERR,
-			    errno == ENOSPC || errno == EDQUOT ? "Insufficient storage space." :
-			    "Write error: transfer aborted.");
+			result_errno(res, "Write error", errno);
 			return;
 		}
 		if (n == 0)
@@ -202,7 +232,7 @@ xfer_recv_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
 	}
 	if (close(r->fd) == -1) {
 		r->fd = -1;
-		result(res, FTP_LOCALERR, "Write error: transfer aborted.");
+		result_errno(res, "Write error", errno);
 		return;
 	}
 	r->fd = -1;
@@ -296,6 +326,19 @@ xfer_close(struct session *s, struct dconn *dc, int ok)
 	}
 	shutdown(dc->fd, SHUT_WR);
 	close(dc->fd);
+}
+
+/*
+ * The transfer process's parent died (PR_SET_PDEATHSIG): nobody is left to
+ * remove an unfinished upload's temporary file but this process.
+ */
+static void
+xfer_orphaned(int sig)
+{
+	(void)sig;
+	if (xfer_orphan_temp != NULL)
+		unlink(xfer_orphan_temp);
+	_exit(1);
 }
 
 /* The transfer process: open the data connection, move the bytes, report. */
@@ -393,6 +436,7 @@ xfer_start(struct session *s, struct xfer_req *r)
 	char text[MAX_PATH + 128];
 	struct xfer *x;
 	int p[2], bound = -1;
+	pid_t parent;
 
 	s->rest = 0;
 	if (s->data_mode == DATA_NONE) {
@@ -415,6 +459,7 @@ xfer_start(struct session *s, struct xfer_req *r)
 	x->req = *r;
 	x->req.list.arg = x->req.list_arg;
 	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	parent = getpid();
 	if ((x->pid = fork()) == -1)
 		die("fork: %s", strerror(errno));
 	if (x->pid == 0) {
@@ -422,7 +467,10 @@ xfer_start(struct session *s, struct xfer_req *r)
 		close(s->relay_fd);
 		if (s->mon_fd != -1)
 			close(s->mon_fd);
-		privdrop_die_with_parent(getppid());
+		if (x->req.temp[0] != '\0')
+			xfer_orphan_temp = x->req.temp;
+		signal(SIGTERM, xfer_orphaned);
+		privdrop_die_with_parent(parent, SIGTERM);
 		xfer_child(s, &x->req, bound, p[1]);
 	}
 	close(p[1]);
@@ -467,14 +515,30 @@ xfer_log(struct session *s, const struct xfer *x, const struct xfer_result *res,
 	buf_free(&line);
 }
 
+/* Reap the transfer process (once); its wait status. */
+static int
+xfer_wait(struct xfer *x)
+{
+	if (!x->reaped)
+		while (waitpid(x->pid, &x->status, 0) == -1 && errno == EINTR)
+			;
+	x->reaped = 1;
+	return x->status;
+}
+
+static const char *
+xfer_kind_name(const struct xfer *x)
+{
+	return x->req.kind == XF_STOR ? "store" : x->req.kind == XF_RETR ? "retrieve" : "list";
+}
+
 /* Reap the transfer process and forget the transfer. */
 static void
 xfer_end(struct session *s)
 {
 	struct xfer *x = s->xfer;
 
-	while (waitpid(x->pid, NULL, 0) == -1 && errno == EINTR)
-		;
+	xfer_wait(x);
 	close(x->pipe);
 	if (x->req.temp[0] != '\0' && access(x->req.temp, F_OK) == 0)
 		unlink(x->req.temp);
@@ -496,14 +560,22 @@ xfer_finish(struct session *s)
 		;
 	if (n != (ssize_t)sizeof(res) || res.code < 100 || res.code > 599) {
 		res.code = FTP_LOCALERR;
-		str_copy(res.text, sizeof(res.text), "Transfer failed: local error.");
+		res.bytes = *xfer_bytes;
+		if (WIFSIGNALED(xfer_wait(x)))
+			str_fmt(res.text, sizeof(res.text), "Transfer failed: the transfer "
+			    "process was killed by signal %d.", WTERMSIG(x->status));
+		else
+			str_copy(res.text, sizeof(res.text), "Transfer failed: local error.");
 	}
 	res.text[sizeof(res.text) - 1] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	xfer_log(s, x, &res, (long)(t.tv_sec - x->start.tv_sec));
-	if (s->conf->log_sessions)
-		log_msg(LOG_INFO, "%s %s: %d, %lld bytes", x->req.kind == XF_STOR ? "store" :
-		    x->req.kind == XF_RETR ? "retrieve" : "list", x->req.name, res.code, res.bytes);
+	if (res.code != FTP_TRANSFEROK)
+		log_msg(LOG_NOTICE, "%s: %s %s failed after %lld bytes: %d %s", s->peer_str,
+		    xfer_kind_name(x), x->req.name, res.bytes, res.code, res.text);
+	else if (s->conf->log_sessions)
+		log_msg(LOG_INFO, "%s %s: %d, %lld bytes", xfer_kind_name(x), x->req.name,
+		    res.code, res.bytes);
 	xfer_end(s);
 	reply(s, res.code, "%s", res.text);
 }
@@ -528,6 +600,9 @@ xfer_kill(struct session *s)
 	if (s->xfer == NULL)
 		return;
 	kill(s->xfer->pid, SIGKILL);
+	log_msg(LOG_NOTICE, "%s: %s %s stopped after %lld bytes: the session ended",
+	    s->peer_str, xfer_kind_name(s->xfer), s->xfer->req.name, *xfer_bytes);
+	xfer_log_aborted(s);
 	xfer_end(s);
 }
 

@@ -100,7 +100,7 @@ usr_login(struct session *s, const struct creds *cr)
 		if (chdir("/") == -1)
 			die("chdir /: %s", strerror(errno));
 	}
-	privdrop_die_with_parent(s->monitor_pid);
+	privdrop_die_with_parent(s->monitor_pid, SIGKILL);
 	umask(s->umask);
 	signal(SIGPIPE, SIG_IGN);
 	xfer_init();
