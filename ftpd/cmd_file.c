@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "codes.h"
 #include "commands.h"
+#include "listing.h"
 #include "log.h"
 #include "path.h"
 #include "session.h"
@@ -309,13 +309,12 @@ void
 cmd_mdtm(struct session *s, const char *arg)
 {
 	struct stat st;
-	struct tm tm;
-	char when[32];
+	char when[LIST_TIME_VAL];
 
-	if (stat(arg, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (stat(arg, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    list_time_val(st.st_mtime, when, sizeof(when)) == -1) {
 		reply(s, FTP_NOPERM, "Could not get file modification time.");
 		return;
 	}
-	strftime(when, sizeof(when), "%Y%m%d%H%M%S", gmtime_r(&st.st_mtime, &tm));
 	reply(s, FTP_FILESTATUS, "%s", when);
 }

@@ -345,9 +345,9 @@ list_date(time_t t, time_t now, char *d, size_t dsz)
 	if (t > now - LIST_SIX_MONTHS && t <= now + LIST_FUTURE)
 		(void)str_fmt(d, dsz, "%s %02d %02d:%02d", list_months[tm.tm_mon],
 		    tm.tm_mday, tm.tm_hour, tm.tm_min);
-	else
-		(void)str_fmt(d, dsz, "%s %02d  %04d", list_months[tm.tm_mon],
-		    tm.tm_mday, tm.tm_year + 1900);
+	else	/* tm_year + 1900 overflows an int in the last 1900 years it holds */
+		(void)str_fmt(d, dsz, "%s %02d  %04lld", list_months[tm.tm_mon],
+		    tm.tm_mday, (long long)tm.tm_year + 1900);
 }
 
 /* Read the target of link NAME (relative to DFD) into T; -1 if unreadable. */
@@ -465,14 +465,14 @@ list_fact_type(struct buf *b, const struct list_fobj *o)
 		buf_puts(b, "OS.unix=socket");
 }
 
-static void
-list_fact_modify(struct buf *b, time_t t)
+int
+list_time_val(time_t t, char *out, size_t outsz)
 {
 	struct tm tm;
 
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	buf_appendf(b, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900,
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+		return -1;
+	return str_fmt(out, outsz, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
@@ -481,6 +481,7 @@ static void
 list_facts_put(struct buf *b, const struct list_fobj *o, unsigned facts)
 {
 	const struct stat *st = o->st;
+	char tv[LIST_TIME_VAL];
 
 	if (facts & MLST_TYPE) {
 		buf_puts(b, "type=");
@@ -489,11 +490,8 @@ list_facts_put(struct buf *b, const struct list_fobj *o, unsigned facts)
 	}
 	if ((facts & MLST_SIZE) && S_ISREG(st->st_mode))
 		buf_appendf(b, "size=%lld;", (long long)st->st_size);
-	if (facts & MLST_MODIFY) {
-		buf_puts(b, "modify=");
-		list_fact_modify(b, st->st_mtime);
-		buf_putc(b, ';');
-	}
+	if ((facts & MLST_MODIFY) && list_time_val(st->st_mtime, tv, sizeof(tv)) == 0)
+		buf_appendf(b, "modify=%s;", tv);	/* left out if not a time-val */
 	if (facts & MLST_PERM) {
 		buf_puts(b, "perm=");
 		list_perm(b, o);

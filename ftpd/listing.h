@@ -71,6 +71,14 @@ int	 list_run(const struct list_req *req, struct buf *out, char *why, size_t why
 int	 list_mlst_facts(const char *path, const char *display_name, unsigned facts,
 	    struct buf *out, char *why, size_t whysz);
 
+/*
+ * The RFC 3659 time-val "YYYYMMDDHHMMSS" of T in UTC (MDTM, the modify fact)
+ * into OUT (LIST_TIME_VAL bytes suffice).  -1 if T is not in the years
+ * 0000-9999 (a file system may hold any 64-bit time) or OUT is too small.
+ */
+#define LIST_TIME_VAL	15
+int	 list_time_val(time_t t, char *out, size_t outsz);
+
 /* The facts enabled by "OPTS MLST a;b;c;" (unknown names ignored); writes the echo. */
 unsigned list_mlst_parse_opts(const char *spec, struct buf *echo);
 /* The FEAT line body: "type*;size*;modify*;perm*;unique*;UNIX.mode*;..." for FACTS. */

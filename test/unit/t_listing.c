@@ -350,6 +350,23 @@ TEST(mlst_opts_and_feat)
 	buf_free(&b);
 }
 
+/* MDTM and the modify fact: a time-val only for the years 0000-9999 (fuzz_listing). */
+TEST(time_val_range)
+{
+	char tv[LIST_TIME_VAL];
+
+	ASSERT_EQ_INT(list_time_val(T_OLD, tv, sizeof(tv)), 0);
+	ASSERT_EQ_STR(tv, "20200102030405");
+	ASSERT_EQ_INT(list_time_val(0, tv, sizeof(tv)), 0);
+	ASSERT_EQ_STR(tv, "19700101000000");
+	ASSERT_EQ_INT(list_time_val((time_t)253402300799LL, tv, sizeof(tv)), 0);
+	ASSERT_EQ_STR(tv, "99991231235959");
+	ASSERT_EQ_INT(list_time_val((time_t)253402300800LL, tv, sizeof(tv)), -1);	/* 10000 */
+	ASSERT_EQ_INT(list_time_val((time_t)-62167219201LL, tv, sizeof(tv)), -1);	/* year -1 */
+	ASSERT_EQ_INT(list_time_val((time_t)0x7fffffffffffffffLL, tv, sizeof(tv)), -1);
+	ASSERT_EQ_INT(list_time_val(T_OLD, tv, 14), -1);
+}
+
 static int
 t_collect(const char *path, void *arg)
 {
