@@ -11,7 +11,9 @@
 #define MAX_PATH	4096	/* PATH_MAX on Linux: longest path we build */
 #define PRIV_MSG_MAX	(MAX_CMDLINE + 64)	/* largest IPC frame: a control line plus header */
 #define REPLY_MAX	(256 * 1024)	/* largest reply (STAT of a big directory is cut here) */
-#define DATA_BUFSZ	65536	/* one read/write on a data connection */
+#define DATA_BUFSZ	(256 * 1024)	/* one read/write on a data connection: a TLS read-ahead
+				   batch or a socket buffer's worth per system call */
+#define ASCII_SIZE_MAX	(64L * 1024 * 1024)	/* SIZE in TYPE A reads the file: larger get 550 */
 #define LOGIN_TRIES	3	/* failed PASS per connection before 421 */
 #define LOGIN_DELAY	3	/* seconds before a failed-login 530 */
 #define PRELOGIN_ERRORS	10	/* unknown/invalid commands before login before 421 (ALPACA) */
@@ -22,6 +24,7 @@
 #define MAX_FILE_LINES	1000	/* lines read from ftpusers, ftpchroot, shells, motd... */
 #define MSG_FILE_MAX	8192	/* bytes of a welcome/motd/.message file shown to a client */
 #define STOU_TRIES	100	/* candidate names STOU tries before giving up */
+#define USER_GRACE_MS	2000	/* a user process may take this long to end after its control process */
 #define MAX_CONF_VALUE	1024	/* longest value in ftpd.conf or -o */
 
 #endif
