@@ -57,6 +57,7 @@ struct tls_conn {
 	int	 fd;
 	int	 clean_eof;	/* the last tls_read() saw close_notify */
 	int	 eof_next;	/* close_notify came in mid-batch: report it next */
+	int	 bulk;		/* a data connection */
 	int	 failed;	/* fatal error: SSL_shutdown() must not be called */
 };
 
@@ -498,9 +499,16 @@ tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout, char *why, size_t
 	 * body per 16 KiB record.  Not on the control connection, whose poll loop
 	 * must see every byte that is not yet decrypted on the socket.
 	 */
+	/*
+	 * Kernel TLS where the kernel has it (the tls module): the kernel then
+	 * encrypts, and a download can use SSL_sendfile().  OpenSSL falls back to
+	 * its own record layer by itself; tls_describe() logs which one it is.
+	 */
 	if (data != TLS_CONTROL) {
+		t->bulk = 1;
 		SSL_set_read_ahead(t->ssl, 1);
 		SSL_set_default_read_buffer_len(t->ssl, TLS_READ_AHEAD);
+		SSL_set_options(t->ssl, SSL_OP_ENABLE_KTLS);
 	}
 	if ((flags = set_nonblock(fd)) == -1) {
 		str_fmt(why, whysz, "fcntl: %s", strerror(errno));
@@ -586,6 +594,8 @@ tls_describe(const struct tls_conn *t, char *out, size_t outsz)
 		buf_puts(&b, ", SNI ");
 		put_clean(&b, (const unsigned char *)sni, strlen(sni), TLS_SNI_SHOW);
 	}
+	if (t->bulk)
+		buf_puts(&b, tls_ktls_send(t) ? ", kernel TLS" : ", TLS in user space");
 	str_copy(out, outsz, buf_cstr(&b));
 	buf_free(&b);
 }
@@ -630,6 +640,32 @@ tls_read(struct tls_conn *t, void *p, size_t n)
 		break;
 	}
 	return (ssize_t)got;
+}
+
+int
+tls_ktls_send(const struct tls_conn *t)
+{
+#ifndef OPENSSL_NO_KTLS
+	return BIO_get_ktls_send(SSL_get_wbio(t->ssl));
+#else
+	return 0;
+#endif
+}
+
+ssize_t
+tls_sendfile(struct tls_conn *t, int fd, off_t off, size_t n)
+{
+	ossl_ssize_t r;
+
+	if (t->failed)
+		return -1;
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_sendfile(t->ssl, fd, off, n, 0)) >= 0)
+			return r;
+		if (io_wait(t, -1, NULL, NULL, 0) == -1)
+			return -1;
+	}
 }
 
 ssize_t

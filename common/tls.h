@@ -62,6 +62,13 @@ void		 tls_describe(const struct tls_conn *t, char *out, size_t outsz);
 ssize_t		 tls_read(struct tls_conn *t, void *p, size_t n);
 /* Write all N bytes; -1 on error. */
 ssize_t		 tls_write(struct tls_conn *t, const void *p, size_t n);
+/* Does the kernel encrypt what this (data) connection sends (kernel TLS)? */
+int		 tls_ktls_send(const struct tls_conn *t);
+/*
+ * Over kernel TLS only: send up to N bytes of file FD from offset OFF
+ * (SSL_sendfile).  Returns the bytes sent, 0 at the end of the file, -1 on error.
+ */
+ssize_t		 tls_sendfile(struct tls_conn *t, int fd, off_t off, size_t n);
 /* Bytes already decrypted and waiting (check before poll()). */
 int		 tls_pending(const struct tls_conn *t);
 /* Did the last tls_read() end with the peer's close_notify? */

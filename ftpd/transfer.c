@@ -34,6 +34,8 @@
 #include "tls.h"
 #include "transfer.h"
 
+#define SENDFILE_CHUNK	(1 << 20)	/* bytes per sendfile(2): progress stays visible */
+
 struct xfer_result {
 	int		 code;
 	long long	 bytes;
@@ -150,19 +152,34 @@ result_eof(struct xfer_req *r, struct xfer_result *res)
 	    "sent %lld of %lld bytes; transfer aborted.", *xfer_bytes, want);
 }
 
-/* RETR in TYPE I without TLS: the kernel copies file to socket (sendfile). */
+/*
+ * RETR in TYPE I, clear or over kernel TLS: the kernel copies file to socket
+ * (sendfile, SSL_sendfile).  -1 if this file cannot be sent so: copy it.
+ */
 static int
 xfer_sendfile(struct dconn *dc, struct xfer_req *r, struct xfer_result *res)
 {
+	off_t off = lseek(r->fd, 0, SEEK_CUR);
 	ssize_t n;
 
-	while ((n = sendfile(dc->fd, r->fd, NULL, 1 << 20)) > 0)
+	if (off == -1)
+		return -1;
+	for (;;) {
+		if (dc->tls != NULL)
+			n = tls_sendfile(dc->tls, r->fd, off, SENDFILE_CHUNK);
+		else
+			n = sendfile(dc->fd, r->fd, &off, SENDFILE_CHUNK);
+		if (n <= 0)
+			break;
+		if (dc->tls != NULL)
+			off += n;
 		*xfer_bytes += n;
+	}
 	if (n == 0) {
 		result_eof(r, res);
 		return 0;
 	}
-	if (errno == EINVAL || errno == ENOSYS)
+	if (dc->tls == NULL && *xfer_bytes == 0 && (errno == EINVAL || errno == ENOSYS))
 		return -1;	/* not for this file: copy it */
 	result(res, FTP_BADSENDNET, "Connection closed; transfer aborted.");
 	return 0;
@@ -176,7 +193,8 @@ xfer_send_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
 	int last = 0;
 	ssize_t n;
 
-	if (!s->type_ascii && dc->tls == NULL && xfer_sendfile(dc, r, res) == 0)
+	if (!s->type_ascii && (dc->tls == NULL || tls_ktls_send(dc->tls)) &&
+	    xfer_sendfile(dc, r, res) == 0)
 		return;
 	while ((n = read(r->fd, in, sizeof(in))) > 0) {
 		size_t o = (size_t)n;

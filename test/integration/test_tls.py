@@ -93,6 +93,23 @@ def test_prot_p_round_trips_with_reuse(ftpenv, certs, maxver):
         assert fh.read() == DATA
 
 
+def test_data_connections_logged_with_tls_path(ftpenv, certs):
+    """Each PROT P data connection is logged: TLS version, resumption, kernel or user-space TLS."""
+    if not (ftpenv.syslog and ftpenv.syslog.active):
+        pytest.skip("SKIPPED: cannot read syslog here")
+    srv = ftpenv.inetd(**tls_opts(certs))
+    f = tls_client(srv)
+    data = os.urandom(700 * 1024)           # several read-ahead batches
+    stor(f, "path.bin", data)
+    assert retr(f, "path.bin") == data
+    f.quit()
+    ftpenv.wait_session_gone()
+    lines = [l for l in ftpenv.syslog_lines() if ": data connection TLS" in l]
+    assert len(lines) == 2, lines
+    for l in lines:
+        assert "resumed" in l and ("kernel TLS" in l or "TLS in user space" in l), l
+
+
 def test_stock_ftplib_needs_reuse_accept(ftpenv, certs):
     """Stock ftplib never resumes: 522 naming the fix; with tls_session_reuse=accept it works."""
     srv = ftpenv.inetd(**tls_opts(certs))
