@@ -235,6 +235,56 @@ def tcp_ceiling(datafile):
     return SIZE / median(times), "Python sockets, no iperf3/socat, median of %d" % REPS
 
 
+# A bare zero-copy file server: accept one connection, read curl's gopher
+# selector, sendfile(2) the whole file, close.  No FTP, no privilege separation:
+# what the same client reaches when the server side costs next to nothing.
+SENDFILE_SERVER = r"""
+import os, socket, sys
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", int(sys.argv[2])))
+ls.listen(1)
+c, _ = ls.accept()
+c.recv(4096)
+with open(sys.argv[1], "rb") as f:
+    off, size = 0, os.fstat(f.fileno()).st_size
+    while off < size:
+        n = os.sendfile(c.fileno(), f.fileno(), off, 1 << 20)
+        if n == 0:
+            break
+        off += n
+c.close()
+"""
+
+
+def sendfile_reference(datafile):
+    """Bytes/s of curl reading DATAFILE from a bare sendfile(2) server; median of REPS."""
+    if not (shutil.which("curl") and datafile):
+        raise RuntimeError("n/a (no curl or no data file)")
+    rates = []
+    for _ in range(REPS):
+        need_time(30)
+        port = free_port()
+        srv = PROCS.popen([PY, "-c", SENDFILE_SERVER, datafile, str(port)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: port_listening(port) or srv.poll() is not None, 5)
+        rc, out, err = PROCS.run(["curl", "-sS", "-o", "/dev/null", "-w",
+                                  "%{time_pretransfer} %{time_total} %{size_download}",
+                                  "gopher://127.0.0.1:%d/" % port], max(60, SIZE_MB / 20))
+        try:
+            srv.wait(5)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+        try:
+            pre, total, size = (float(x) for x in out.split()[:3])
+        except ValueError:
+            raise RuntimeError("curl failed (%s): %s" % (rc, err.strip()[-160:]))
+        if rc != 0 or int(size) != SIZE:
+            raise RuntimeError("curl got %d bytes, not %d (exit %s)" % (size, SIZE, rc))
+        rates.append(SIZE / max(total - pre, 1e-6))
+    return median(rates)
+
+
 def python_tcp_stream():
     """Seconds to push SIZE bytes through a loopback TCP connection, 1 MiB at a time."""
     import threading
@@ -549,7 +599,7 @@ class Bench:
         self.notes = []
         self.datafile = None
         self.crt = self.key = None
-        self.tcp = self.tls = None
+        self.tcp = self.tls = self.zerocopy = None
         self.setup_error = None
         self.scratch = None
 
@@ -673,6 +723,11 @@ class Bench:
                 ceil, cname = self.tcp, "loopback TCP"
             self.table.add(label, mbps(v[0]),
                            "%s %s" % (cname, mbps(ceil)) if ceil else "n/a", ratio(v[0], ceil), tgt)
+        v = figs.get("RETR PROT C")
+        if self.zerocopy and not isinstance(v, Exception) and v is not None:
+            self.table.add("RETR PROT C / the bare sendfile(2) server, same client (curl)",
+                           mbps(v[0]), "sendfile %s" % mbps(self.zerocopy),
+                           ratio(v[0], self.zerocopy))
         for name, v in figs.items():
             if not isinstance(v, Exception):
                 self.table.add("%s server CPU per GiB" % name, "%.2f s" % v[1])
@@ -793,6 +848,13 @@ class Bench:
             self.table.add("ceiling: loopback TCP (%s)" % how, mbps(self.tcp))
         except Exception as e:              # noqa: BLE001
             self.table.na("ceiling: loopback TCP", e)
+        log("reference: curl from a bare sendfile(2) server")
+        try:
+            self.zerocopy = sendfile_reference(self.datafile)
+            self.table.add("reference: curl reading the file from a bare sendfile(2) server "
+                           "(zero-copy, no FTP; median of %d)" % REPS, mbps(self.zerocopy))
+        except Exception as e:              # noqa: BLE001
+            self.table.na("reference: curl from a bare sendfile(2) server", e)
         log("ceiling: raw TLS stream")
         try:
             if not self.crt:
