@@ -293,6 +293,10 @@ cmd_size(struct session *s, const char *arg)
 	}
 	size = st.st_size;
 	if (s->type_ascii) {
+		if (st.st_size > ASCII_SIZE_MAX) {	/* counting means reading it all */
+			reply(s, FTP_NOPERM, "File too large to size in ASCII mode: use TYPE I.");
+			return;
+		}
 		if ((fd = open(arg, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
 		    ascii_size(fd, &size) == -1) {
 			if (fd != -1)
