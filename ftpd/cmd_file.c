@@ -83,7 +83,13 @@ open_in_place(struct session *s, const char *arg, int append)
 	struct stat st;
 	int fd;
 
-	fd = open(arg, O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC | (append ? O_APPEND : 0), 0666);
+	/* O_NONBLOCK: opening a FIFO for writing would wait for a reader */
+	fd = open(arg, O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	    (append ? O_APPEND : 0), 0666);
+	if (fd == -1 && errno == ENXIO) {
+		reply(s, FTP_NOPERM, "Not a plain file.");
+		return -1;
+	}
 	if (fd == -1) {
 		reply_errno(s, errno, "Could not create file");
 		return -1;
@@ -93,6 +99,7 @@ open_in_place(struct session *s, const char *arg, int append)
 		reply(s, FTP_NOPERM, "Not a plain file.");
 		return -1;
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (!append && s->rest > 0 && (s->rest > st.st_size ||
 	    ftruncate(fd, s->rest) == -1 || lseek(fd, s->rest, SEEK_SET) == -1)) {
 		close(fd);
