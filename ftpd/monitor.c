@@ -56,6 +56,45 @@ static const struct mon_req reqtab[] = {
 	{ MON_PORT20,	MF_USR | MF_POSTAUTH,			mon_port20 },
 };
 
+/* Reap PID (WHAT process); log it if a signal other than SENT ended it. */
+static void
+mon_reap(const struct mon *m, pid_t pid, const char *what, int sent)
+{
+	int st = 0;
+
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st) && WTERMSIG(st) != sent)
+		log_msg(LOG_WARNING, "%s: %s process %ld killed by signal %d",
+		    m->s->peer_str, what, (long)pid, WTERMSIG(st));
+}
+
+/*
+ * The control process is gone.  The user process sees its relay close and
+ * ends by itself, stopping a transfer and logging it: give it USER_GRACE_MS
+ * for that (serving no more requests), then SIGTERM it.
+ */
+static void
+mon_stop_user(struct mon *m)
+{
+	struct pollfd p = { m->usr_fd, POLLIN, 0 };
+	struct msg req;
+	int i, r;
+
+	for (i = 0; i < 4; i++) {
+		while ((r = poll(&p, 1, USER_GRACE_MS)) == -1 && errno == EINTR)
+			;
+		if (r != 1)
+			break;
+		if (msg_recv(m->usr_fd, &req, PRIV_MSG_MAX) == -1)
+			return;		/* it closed its end: it is exiting */
+		if (req.fd != -1)
+			close(req.fd);
+		msg_free(&req);
+	}
+	kill(m->usr_pid, SIGTERM);
+}
+
 /* Wait for the user process to end, then close its PAM session. */
 void
 mon_end_login(struct mon *m)
@@ -64,8 +103,7 @@ mon_end_login(struct mon *m)
 		close(m->usr_fd);
 	m->usr_fd = -1;
 	if (m->usr_pid > 0) {
-		while (waitpid(m->usr_pid, NULL, 0) == -1 && errno == EINTR)
-			;
+		mon_reap(m, m->usr_pid, "user", 0);
 		m->usr_pid = 0;
 	}
 	pam_login_end(m->pam);
@@ -434,11 +472,13 @@ monitor_run(struct session *s)
 	log_set_fatal_hook(NULL);
 	s->send = NULL;
 	mon_loop(&m);
-	if (m.usr_pid > 0)
-		kill(m.usr_pid, SIGTERM);
+	if (m.usr_pid > 0) {
+		mon_stop_user(&m);
+		mon_reap(&m, m.usr_pid, "user", SIGTERM);
+		m.usr_pid = 0;
+	}
 	mon_end_login(&m);
-	while (waitpid(m.ctl_pid, NULL, 0) == -1 && errno == EINTR)
-		;
+	mon_reap(&m, m.ctl_pid, "control", 0);
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "session from %s closed", s->peer_str);
 }
