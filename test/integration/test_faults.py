@@ -309,6 +309,32 @@ def test_file_truncated_during_retr(ftpenv, alice, type_):
     quit_and_check(alice, ftpenv)
 
 
+def test_file_truncated_during_retr_tls(ftpenv, certs):  # noqa: F811
+    """The same with PROT P (SSL_sendfile over kernel TLS where there is one, else the
+    TLS record layer): 451, and no close_notify that would make the short file look whole."""
+    path = big_file(ftpenv)
+    f = tls_client(ftpenv.inetd(**tls_opts(certs)))
+    f.voidcmd("TYPE I")
+    conn, _ = f.ntransfercmd("RETR big.bin")
+    got = len(conn.recv(4096))
+    os.truncate(path, 1 << 20)
+    conn.settimeout(3 * TIMEOUT)
+    while True:
+        chunk = conn.recv(1 << 20)      # a missing close_notify reads as b"" here
+        if not chunk:
+            break
+        got += len(chunk)
+    conn.close()
+    with pytest.raises(ftplib.error_temp) as e:
+        f.voidresp()
+    assert str(e.value).startswith("451 ") and "shrank" in str(e.value), e.value
+    assert got < 64 << 20
+    expect_log(ftpenv, r"big\.bin failed after \d+ bytes: 451 File shrank")
+    assert f.voidcmd("NOOP").startswith("200")
+    f.quit()
+    assert_gone(ftpenv)
+
+
 # --------------------------------------------------------------------------
 # the data connection is reset
 
