@@ -40,7 +40,7 @@ reply_format(struct buf *out, int code, const char *text)
 
 	BUG_ON(code < 100 || code > 699);
 	while ((nl = strchr(p, '\n')) != NULL) {
-		if (*p != ' ')
+		if (p == text || *p != ' ')	/* the first line always starts "code-" */
 			buf_appendf(out, "%d-", code);
 		reply_line(out, p, (size_t)(nl - p));
 		p = nl + 1;

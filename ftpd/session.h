@@ -129,8 +129,9 @@ void	 session_reset_transfer_state(struct session *s);
 
 /*
  * Format a reply and hand it to s->send.  TEXT may hold several lines ('\n'):
- * all but the last become "code-line" continuation lines (lines that begin
- * with a space are sent as they are, e.g. FEAT's), the last "code line".
+ * all but the last become "code-line" continuation lines (lines after the
+ * first that begin with a space are sent as they are, e.g. FEAT's), the last
+ * "code line".
  * Control characters are replaced by '?' and IAC bytes doubled, so no client
  * byte can end a reply line early.
  */

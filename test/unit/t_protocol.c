@@ -95,6 +95,9 @@ TEST(reply_single_and_multi)
 	buf_reset(&out);
 	reply_format(&out, 230, "motd line\n230 fake\nLogged in.");
 	ASSERT_EQ_STR(buf_cstr(&out), "230-motd line\r\n230-230 fake\r\n230 Logged in.\r\n");
+	buf_reset(&out);	/* a .message that starts with a blank (fuzz_dispatch) */
+	reply_format(&out, 250, " indented\n more\nDirectory changed.");
+	ASSERT_EQ_STR(buf_cstr(&out), "250- indented\r\n more\r\n250 Directory changed.\r\n");
 	buf_free(&out);
 }
 
