@@ -283,7 +283,7 @@ mon_empty_dir(const char *dir)
  * descriptors of its own above it): there the soft limit is all it allows.
  */
 static void
-mon_lower_limit(int res, rlim_t max)
+mon_lower_limit(int res, const char *name, rlim_t max)
 {
 	struct rlimit rl = { max, max };
 
@@ -294,7 +294,8 @@ mon_lower_limit(int res, rlim_t max)
 	rl.rlim_cur = max;
 	if (setrlimit(res, &rl) == -1)
 		die("setrlimit: %s", strerror(errno));
-	log_msg(LOG_WARNING, "control process: hard limit %d not lowered (valgrind?)", res);
+	log_msg(LOG_WARNING, "control process: only the soft %s could be lowered (valgrind?)",
+	    name);
 }
 
 /*
@@ -304,13 +305,15 @@ mon_lower_limit(int res, rlim_t max)
 static void
 mon_limit_control(void)
 {
-	static const struct { int res; rlim_t max; } lim[] = {
-		{ RLIMIT_NPROC, 0 }, { RLIMIT_FSIZE, 0 }, { RLIMIT_CORE, 0 }, { RLIMIT_NOFILE, 32 },
+#define LIM(res, max)	{ res, #res, max }
+	static const struct { int res; const char *name; rlim_t max; } lim[] = {
+		LIM(RLIMIT_NPROC, 0), LIM(RLIMIT_FSIZE, 0), LIM(RLIMIT_CORE, 0), LIM(RLIMIT_NOFILE, 32),
 	};
+#undef LIM
 	size_t i;
 
 	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++)
-		mon_lower_limit(lim[i].res, lim[i].max);
+		mon_lower_limit(lim[i].res, lim[i].name, lim[i].max);
 }
 
 /* Fork the control process: unprivileged, chrooted, owner of fds 0/1. */

@@ -10,7 +10,7 @@ set -u
 
 PKGS="build-essential gcc make pkg-config libpam0g-dev libssl-dev
 libpam-wrapper libnss-wrapper pamtester xinetd curl lftp wget
-python3 python3-pytest mandoc openssl clang cppcheck clang-tidy"
+python3 python3-pytest mandoc openssl clang cppcheck clang-tidy valgrind"
 
 if [ "${FTPD_NO_DEPS:-0}" = 1 ]; then
 	echo "deps: skipped (FTPD_NO_DEPS=1)"

@@ -31,7 +31,7 @@ UNIT_BINS  = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 # ftpd objects the unit tests may link (everything but main.c)
 OBJ_LIB    = $(filter-out $(BUILD)/obj/ftpd/main.o,$(ALL_OBJS))
 
-.PHONY: all check unit integration run install clean deps lint fuzz bench analyze
+.PHONY: all check unit integration run install clean deps lint fuzz bench analyze valgrind
 
 all: $(BUILD)/ftpd $(BUILD)/ftpsd
 
@@ -76,6 +76,11 @@ fuzz:
 
 bench: all
 	@sh test/bench/bench.sh
+
+# the integration subset with every server process under valgrind memcheck,
+# built in build-vg/ (mk/valgrind.sh)
+valgrind:
+	@sh mk/valgrind.sh "$(MAKE)"
 
 integration: $(BUILD)/ftpd $(BUILD)/ftpsd
 	@FTPD=$(CURDIR)/$(BUILD)/ftpd sh test/integration/run.sh
@@ -132,6 +137,6 @@ uninstall:
 .PHONY: uninstall
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-vg
 
 -include $(ALL_OBJS:.o=.d) $(BUILD)/obj/ftpd/main-ftpsd.d

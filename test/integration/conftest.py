@@ -11,7 +11,9 @@ Fixtures:
   syslog   the session-wide syslog capture (tests needing it skip when inactive).
 
 Knobs (environment): FTPD (binary), KEEP_TMP=1 (keep temporary trees),
-TEST_TIMEOUT (seconds per test, default 90).
+TEST_TIMEOUT (seconds per test, default 90 times SLOW), FTPD_WRAPPER (a command
+every server runs under, e.g. valgrind: see ftpdtest.py), FTPD_TIMEOUT_FACTOR
+(SLOW: what every timeout is multiplied by; default 1, or 4 with a wrapper).
 """
 
 import os
@@ -21,12 +23,13 @@ import pytest
 
 import ftpdtest
 
-TEST_TIMEOUT = int(os.environ.get("TEST_TIMEOUT", "90"))
+TEST_TIMEOUT = int(os.environ.get("TEST_TIMEOUT") or 90 * ftpdtest.SLOW)
 
 
 def pytest_report_header(config):
-    return "ftpd under test: %s%s" % (
-        ftpdtest.FTPD, " (sanitized)" if ftpdtest.is_sanitized(ftpdtest.FTPD) else "")
+    return "ftpd under test: %s%s%s" % (
+        ftpdtest.FTPD, " (sanitized)" if ftpdtest.is_sanitized(ftpdtest.FTPD) else "",
+        " under %s" % ftpdtest.WRAPPER[0] if ftpdtest.WRAPPER else "")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,8 +15,11 @@ import time
 
 import pytest
 
-TIMEOUT = 10.0          # default socket / reply timeout, seconds
-TOOL_TIMEOUT = 45.0     # curl / lftp / wget
+# A server run under a wrapper (FTPD_WRAPPER, e.g. valgrind) is many times
+# slower: every timeout below scales by FTPD_TIMEOUT_FACTOR (default 4 then).
+SLOW = float(os.environ.get("FTPD_TIMEOUT_FACTOR") or (4 if os.environ.get("FTPD_WRAPPER") else 1))
+TIMEOUT = 10.0 * SLOW           # default socket / reply timeout, seconds
+TOOL_TIMEOUT = 45.0 * SLOW      # curl / lftp / wget
 
 
 # --------------------------------------------------------------------------
@@ -372,9 +375,9 @@ def lftp(server, user, pw, script, env_dir, timeout=TOOL_TIMEOUT, check=True):
     """Run lftp commands SCRIPT (';'-separated) logged in as USER on SERVER."""
     exe = tool("lftp")
     h = "[%s]" % server.host if ":" in server.host else server.host
-    pre = ("set ftp:ssl-allow no; set net:max-retries 1; set net:timeout 10; "
+    pre = ("set ftp:ssl-allow no; set net:max-retries 1; set net:timeout %d; "
            "set net:reconnect-interval-base 1; set cmd:fail-exit yes; "
-           "set xfer:clobber yes; set cmd:interactive no; ")
+           "set xfer:clobber yes; set cmd:interactive no; " % (10 * SLOW))
     cmd = "%sopen -u %s,%s ftp://%s:%d; %s" % (pre, user, pw, h, server.port, script)
     return run_tool([exe, "-c", cmd], env_dir, timeout=timeout, check=check)
 

@@ -19,6 +19,10 @@ Every server process gets FTPD_TEST_TOKEN=<unique> in its environment, so the
 processes of one test can be found in /proc (and checked to be gone) whatever
 they did to their parent, uid or root directory.
 
+FTPD_WRAPPER="cmd args" starts every server kind as `cmd args ftpd ...` (e.g.
+valgrind, mk/valgrind.sh); the environment, LD_PRELOAD included, goes through
+it, and every timeout scales by SLOW (ftpclient.py).
+
 The client side lives in ftpclient.py (FtpClient: a raw control connection that
 sends a line and reads one full reply, plus PASV/EPSV/PORT/EPRT transfers; curl,
 lftp and wget through run_tool()), /proc inspection in procs.py; this module
@@ -29,6 +33,7 @@ import errno
 import glob
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -40,7 +45,7 @@ import uuid
 
 import pytest
 
-from ftpclient import (TIMEOUT, TOOL_TIMEOUT, DataConn, FtpClient, ProtocolError,
+from ftpclient import (SLOW, TIMEOUT, TOOL_TIMEOUT, DataConn, FtpClient, ProtocolError,
                        Reply, Xfer, curl, lftp, printable, recv_all, run_tool, tool)
 from procs import (all_pids, describe_procs, descendants, holds_socket,
                    is_zombie, proc_cmdline, proc_root, proc_status, socket_inode,
@@ -48,11 +53,11 @@ from procs import (all_pids, describe_procs, descendants, holds_socket,
 
 # the tests import everything from here
 __all__ = [
-    "TIMEOUT", "TOOL_TIMEOUT", "DataConn", "FtpClient", "ProtocolError", "Reply", "Xfer",
+    "SLOW", "TIMEOUT", "TOOL_TIMEOUT", "DataConn", "FtpClient", "ProtocolError", "Reply", "Xfer",
     "curl", "lftp", "printable", "recv_all", "run_tool", "tool",
     "all_pids", "describe_procs", "descendants", "holds_socket", "is_zombie", "proc_cmdline",
     "proc_root", "proc_status", "socket_inode", "token_pids", "wait_for",
-    "FTPD", "USERS", "HELLO", "NOBODY_UID", "ANON_UID", "STAFF_GID", "GONE_TIMEOUT",
+    "FTPD", "WRAPPER", "USERS", "HELLO", "NOBODY_UID", "ANON_UID", "STAFF_GID", "GONE_TIMEOUT",
     "find_lib", "find_pam_module", "is_sanitized", "have_ipv6_loopback", "free_port",
     "port_listening", "SyslogCapture", "InetdServer", "XinetdServer", "DaemonServer",
     "FtpEnv",
@@ -62,7 +67,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 FTPD = os.path.abspath(os.environ.get("FTPD") or os.path.join(TOP, "build", "ftpd"))
 
-GONE_TIMEOUT = 8.0      # how long a session's processes may linger after its end
+
+def _wrapper():
+    """FTPD_WRAPPER (shell words, e.g. "valgrind --log-socket=..."): the command
+    every server kind runs ftpd under; its first word as a full path, for xinetd."""
+    argv = shlex.split(os.environ.get("FTPD_WRAPPER", ""))
+    if argv and not os.path.isabs(argv[0]):
+        argv[0] = shutil.which(argv[0]) or argv[0]
+    return argv
+
+
+WRAPPER = _wrapper()
+
+GONE_TIMEOUT = 8.0 * SLOW   # how long a session's processes may linger after its end
 
 NOBODY_UID = 65534
 ANON_UID = 2100
@@ -376,7 +393,7 @@ class _ListenerServer(_Server):
     proc = None
     log_path = None
 
-    def _wait_listening(self, timeout=10):
+    def _wait_listening(self, timeout=10 * SLOW):
         ok = wait_for(lambda: port_listening(self.port, self.host) or self.proc.poll() is not None,
                       timeout)
         if self.proc.poll() is not None or not ok:
@@ -669,7 +686,7 @@ class FtpEnv:
 
     # -- servers
     def argv(self, args=(), conf=None):
-        return [self.ftpd, "-f", conf or self.path("ftpd.conf")] + list(args)
+        return WRAPPER + [self.ftpd, "-f", conf or self.path("ftpd.conf")] + list(args)
 
     def _prestart(self, opts):
         self.check_wrappers()
