@@ -6,11 +6,12 @@
 #define FTPD_SANDBOX_H
 
 /*
- * Forbid, for good, the system calls the control process never needs and an
- * attacker would want: running programs, new processes, tracing, changing
- * credentials or the file system's shape, opening sockets to listen on.  A
- * forbidden call kills the process (SIGSYS).  Returns -1 (errno set) if the
- * kernel has no seccomp filter support; the caller logs and goes on.
+ * Confine the calling process to what the control process needs: its I/O,
+ * memory, clock, signals and exit.  Running programs, new processes,
+ * tracing, changing credentials or the file system's shape, listening
+ * sockets and kill() kill the process (SIGSYS); any other call fails with
+ * EPERM.  Returns -1 (errno set) if the kernel has no seccomp filter
+ * support; the caller logs and goes on.
  */
 int	 sandbox_control(void);
 

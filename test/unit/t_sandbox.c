@@ -1,7 +1,9 @@
 /*
- * t_sandbox.c: the control process's seccomp filter kills forbidden calls
- * and lets ordinary I/O through.
+ * t_sandbox.c: the control process's seccomp filter kills forbidden calls,
+ * refuses calls it does not know with EPERM and lets ordinary I/O through.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -10,6 +12,8 @@
 
 #include "runner.h"
 #include "sandbox.h"
+
+static int iop[2] = { -1, -1 };	/* a pipe made before the filter */
 
 /* Run FN in a child under the filter; returns its wait status. */
 static int
@@ -32,11 +36,24 @@ sandboxed(void (*fn)(void))
 static void
 do_io(void)
 {
-	int p[2];
 	char c = 'x';
 
-	if (pipe(p) == -1 || write(p[1], &c, 1) != 1 || read(p[0], &c, 1) != 1)
+	if (write(iop[1], &c, 1) != 1 || read(iop[0], &c, 1) != 1)
 		_exit(1);
+}
+
+/* Calls outside the list fail with EPERM, and the process lives on. */
+static void
+do_unlisted(void)
+{
+	int p[2];
+
+	if (open("/", O_RDONLY) != -1 || errno != EPERM)
+		_exit(2);
+	if (pipe(p) != -1 || errno != EPERM)
+		_exit(3);
+	if (syscall(SYS_socket, 1, 1, 0) != -1 || errno != EPERM)
+		_exit(4);
 }
 
 static void
@@ -61,7 +78,19 @@ do_setuid(void)
 
 TEST(sandbox_allows_io)
 {
-	int st = sandboxed(do_io);
+	int st;
+
+	ASSERT_TRUE(pipe(iop) == 0);
+	st = sandboxed(do_io);
+	close(iop[0]);
+	close(iop[1]);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ_INT(WEXITSTATUS(st), 0);
+}
+
+TEST(sandbox_refuses_unlisted_calls)
+{
+	int st = sandboxed(do_unlisted);
 
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ_INT(WEXITSTATUS(st), 0);
