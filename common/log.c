@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -26,6 +27,8 @@ log_init(const char *ident, int to_stderr)
 	snprintf(log_ident, sizeof(log_ident), "%s", ident);
 	log_stderr = to_stderr;
 	openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_FTP);
+	/* load the time zone now: in a chroot syslog's timestamps would be UTC */
+	tzset();
 }
 
 void
