@@ -1,15 +1,17 @@
 #!/bin/sh
 # mk/check.sh BUILD MAKE: the test part of `make check`.
 #
-# Runs, in order: the C unit tests (`$MAKE unit`), mk/lint.sh when it exists, and
-# the integration tests (test/integration/run.sh against BUILD/ftpd).  Prints one
-# line per stage and, last, the total as "N passed, N failed".  Exits non-zero if
-# anything failed or if nothing at all passed.
+# Runs, in order: the C unit tests (`$MAKE unit`), mk/lint.sh when it exists,
+# static analysis and a short libFuzzer pass (not for the SAN build), the fuzz
+# targets' seed corpora replayed under this build (`$MAKE fuzz-replay`: one
+# count per target), and the integration tests (test/integration/run.sh against
+# BUILD/ftpd).  Prints one line per stage and, last, the total as "N passed,
+# N failed".  Exits non-zero if anything failed or if nothing at all passed.
 #
 # Environment: TESTS=expr runs only the integration tests matching that pytest -k
 # expression; SKIP_TESTS=expr leaves those out (both are also passed on to the unit
 # runner); SKIP_UNIT=1, SKIP_LINT=1, SKIP_ANALYZE=1, SKIP_FUZZ=1,
-# SKIP_INTEGRATION=1 leave a stage out.
+# SKIP_FUZZ_REPLAY=1, SKIP_INTEGRATION=1 leave a stage out.
 
 set -u
 
@@ -43,6 +45,29 @@ last_count() {
 	sed -n 's/^\([A-Za-z_-]*: \)\{0,1\}\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*$/\2 \3/p' "$1" | tail -n 1
 }
 
+# counted STAGE TARGET: run `$MAKE TARGET`, showing its output, and note STAGE
+# with the counts of its last "N passed, N failed" line (one failure more if
+# make failed without counting one)
+counted() {
+	{ $MAKE --no-print-directory "$2" BUILD="$BUILD"; echo $? >"$tmp/$1.rc"; } 2>&1 |
+	    tee "$tmp/$1.log"
+	rc=$(cat "$tmp/$1.rc" 2>/dev/null || echo 1)
+	# shellcheck disable=SC2046 # split "P F" into two words on purpose
+	set -- "$1" "$2" $(last_count "$tmp/$1.log")
+	if [ $# -eq 4 ]; then
+		p=$3
+		f=$4
+	else
+		p=0
+		f=0
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "$1: '$MAKE $2' failed (status $rc)"
+		f=1
+	fi
+	note "$1" "$p" "$f"
+}
+
 # --- unit tests ------------------------------------------------------------
 if [ "${SKIP_UNIT:-0}" = 1 ]; then
 	echo "== unit tests: skipped (SKIP_UNIT=1)"
@@ -53,22 +78,7 @@ elif [ ! -f test/unit/run.sh ]; then
 	note unit 0 1
 else
 	echo "== unit tests"
-	{ $MAKE --no-print-directory unit BUILD="$BUILD"; echo $? >"$tmp/unit.rc"; } 2>&1 | tee "$tmp/unit.log"
-	rc=$(cat "$tmp/unit.rc" 2>/dev/null || echo 1)
-	# shellcheck disable=SC2046 # split "P F" into two words on purpose
-	set -- $(last_count "$tmp/unit.log")
-	if [ $# -eq 2 ]; then
-		p=$1
-		f=$2
-	else
-		p=0
-		f=0
-	fi
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "unit: '$MAKE unit' failed (status $rc)"
-		f=1
-	fi
-	note unit "$p" "$f"
+	counted unit unit
 fi
 
 # --- lint --------------------------------------------------------------------
@@ -104,6 +114,14 @@ elif [ -f test/fuzz/run.sh ]; then
 	else
 		note fuzz 0 1
 	fi
+fi
+
+# --- fuzz corpus replay (both builds: gcc and this build's flags, no libFuzzer) ---
+if [ "${SKIP_FUZZ_REPLAY:-0}" = 1 ]; then
+	echo "== fuzz corpus replay: skipped (SKIP_FUZZ_REPLAY=1)"
+elif [ -f test/fuzz/replay.sh ]; then
+	echo "== fuzz corpus replay (every target over test/fuzz/corpus/<target>/)"
+	counted fuzz-replay fuzz-replay
 fi
 
 # --- integration tests --------------------------------------------------------

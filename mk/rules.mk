@@ -74,6 +74,30 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh test/fuzz/run.sh
 
+# fuzz-replay: each test/fuzz/fuzz_*.c target linked with test/fuzz/replay.c
+# by this build's compiler and flags (no clang or libFuzzer needed), into
+# $(BUILD)/fuzz-replay/, and run over its seeds in test/fuzz/corpus/<target>/
+# (test/fuzz/replay.sh).  A target's /* FUZZ_SRCS: ... */ line names what it
+# links: the server's objects from $(BUILD)/obj, test/fuzz/*.c of its own.
+FUZZ_TARGETS = $(basename $(notdir $(wildcard test/fuzz/fuzz_*.c)))
+fuzz_srcs = $(shell sed -n '1,10s/.*FUZZ_SRCS:[[:space:]]*\(.*\)\*\/.*/\1/p' test/fuzz/$(1).c | head -n 1)
+fuzz_obj  = $(if $(filter test/fuzz/%,$(1)),$(BUILD)/fuzz-replay/obj/$(notdir $(1:.c=.o)),$(BUILD)/obj/$(1:.c=.o))
+
+$(BUILD)/fuzz-replay/obj/%.o: test/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+define FUZZ_REPLAY_RULE
+$(BUILD)/fuzz-replay/$(1): $(BUILD)/fuzz-replay/obj/$(1).o $(BUILD)/fuzz-replay/obj/replay.o \
+    $(foreach s,$(call fuzz_srcs,$(1)),$(call fuzz_obj,$(s)))
+	$$(CC) $$(LDHARDEN) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_REPLAY_RULE,$(t))))
+
+.PHONY: fuzz-replay
+fuzz-replay:
+	@sh test/fuzz/replay.sh $(BUILD) "$(MAKE)"
+
 bench: all
 	@sh test/bench/bench.sh
 
@@ -139,4 +163,4 @@ uninstall:
 clean:
 	rm -rf build build-san build-vg
 
--include $(ALL_OBJS:.o=.d) $(BUILD)/obj/ftpd/main-ftpsd.d
+-include $(ALL_OBJS:.o=.d) $(BUILD)/obj/ftpd/main-ftpsd.d $(wildcard $(BUILD)/fuzz-replay/obj/*.d)
