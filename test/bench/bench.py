@@ -808,37 +808,59 @@ class Bench:
                                "-", "-", tgt)
 
     # -- memory
+    def idle_session(self):
+        """A logged-in TLS session (PROT P) that has answered a NOOP."""
+        f = reuse_ftp_tls()(context=client_context(), timeout=15)
+        try:
+            f.connect(self.host, self.port)
+            f.login(USER, self.pw)
+            f.prot_p()
+            f.voidcmd("NOOP")
+        except BaseException:
+            f.close()
+            raise
+        return f
+
+    def server_memory(self):
+        """(PSS, RSS, process count) of every process under the listener, bytes."""
+        time.sleep(0.3)
+        pids = descendants(self.listener)
+        pss = rss = 0
+        for p in pids:
+            v = smaps_rollup(p)
+            pss += v.get("Pss", 0)
+            rss += v.get("Rss", 0)
+        return pss, rss, len(pids)
+
     def memory(self):
         log("memory of an idle TLS session")
         labels = ("PSS, idle logged-in TLS session (all its processes)",
-                  "RSS, idle logged-in TLS session (all its processes)")
+                  "RSS, idle logged-in TLS session (all its processes)",
+                  "PSS added by a second idle session (the pages it does not share)")
+        sessions = []
         try:
             need_time(15)
             if not sessions_done(self.listener):
                 raise RuntimeError("earlier sessions still running")
-            f = reuse_ftp_tls()(context=client_context(), timeout=15)
-            try:
-                f.connect(self.host, self.port)
-                f.login(USER, self.pw)
-                f.prot_p()
-                f.voidcmd("NOOP")
-                time.sleep(0.3)
-                pids = descendants(self.listener)
-                pss = rss = 0
-                for p in pids:
-                    v = smaps_rollup(p)
-                    pss += v.get("Pss", 0)
-                    rss += v.get("Rss", 0)
-                f.quit()
-            finally:
-                f.close()
-            if not pids:
+            sessions.append(self.idle_session())
+            pss, rss, n = self.server_memory()
+            if n == 0:
                 raise RuntimeError("no session process found")
-            self.table.add(labels[0] + ", %d processes" % len(pids),
+            self.table.add(labels[0] + ", %d processes" % n,
                            "%.2f MiB" % (pss / (1 << 20)), "-", "-", "≤4 MiB")
             self.table.add(labels[1], "%.2f MiB" % (rss / (1 << 20)))
+            sessions.append(self.idle_session())
+            pss2 = self.server_memory()[0]
+            self.table.add(labels[2], "%.2f MiB" % ((pss2 - pss) / (1 << 20)))
         except Exception as e:              # noqa: BLE001 -- reported in the table
             self.table.na(labels[0], e, "≤4 MiB")
+        finally:
+            for f in sessions:
+                try:
+                    f.quit()
+                except Exception:           # noqa: BLE001
+                    pass
+                f.close()
 
     # -- ceilings
     def ceilings(self):
