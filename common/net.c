@@ -117,6 +117,24 @@ net_in_networks(const union sockaddr_u *a, const char *list)
 	return 0;
 }
 
+int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *q = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, q, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 void
 net_tune_data(int fd)
 {

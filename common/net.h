@@ -35,6 +35,8 @@ int	 net_pton(int family, const char *s, union sockaddr_u *a);
 int	 net_in_networks(const union sockaddr_u *a, const char *list);
 /* Set SO_KEEPALIVE etc. on a data socket. */
 void	 net_tune_data(int fd);
+/* Write all N bytes of P to FD (any descriptor), again after EINTR; -1 on error. */
+int	 write_all(int fd, const void *p, size_t n);
 
 /*
  * The -D listener: bind per C's listen_* keywords (IPv4 and IPv6), accept,

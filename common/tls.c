@@ -496,13 +496,11 @@ tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout, char *why, size_t
 		SSL_set_num_tickets(t->ssl, 0);
 	/*
 	 * Bulk data: fetch many records per read(2) instead of a header and a
-	 * body per 16 KiB record.  Not on the control connection, whose poll loop
-	 * must see every byte that is not yet decrypted on the socket.
-	 */
-	/*
-	 * Kernel TLS where the kernel has it (the tls module): the kernel then
-	 * encrypts, and a download can use SSL_sendfile().  OpenSSL falls back to
-	 * its own record layer by itself; tls_describe() logs which one it is.
+	 * body per 16 KiB record (not on the control connection, whose poll loop
+	 * must see every byte that is not yet decrypted on the socket); and
+	 * kernel TLS where the kernel has it (the tls module), so that a download
+	 * can use SSL_sendfile().  OpenSSL falls back to its own record layer by
+	 * itself; tls_describe() logs which one it is.
 	 */
 	if (data != TLS_CONTROL) {
 		t->bulk = 1;

@@ -23,6 +23,7 @@
 #include "ipc.h"
 #include "linebuf.h"
 #include "log.h"
+#include "net.h"
 #include "session.h"
 #include "tls.h"
 
@@ -31,22 +32,9 @@ static struct session *ctl_session;	/* for the fatal hook only */
 static void
 ctl_send(struct session *s, const char *p, size_t n)
 {
-	ssize_t w;
-
-	if (s->ctl_tls != NULL) {
-		if (tls_write(s->ctl_tls, p, n) == -1)
-			_exit(0);
-		return;
-	}
-	while (n > 0) {
-		w = write(s->client_out, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(0);	/* the client is gone */
-		p += w;
-		n -= (size_t)w;
-	}
+	if (s->ctl_tls != NULL ? tls_write(s->ctl_tls, p, n) == -1 :
+	    write_all(s->client_out, p, n) == -1)
+		_exit(0);	/* the client is gone */
 }
 
 static void

@@ -32,6 +32,7 @@
 #include "monitor.h"
 #include "ipc.h"
 #include "log.h"
+#include "net.h"
 #include "sandbox.h"
 #include "session.h"
 #include "tls.h"
@@ -400,14 +401,8 @@ mon_tls_setup(struct session *s)
 static void
 mon_send(struct session *s, const char *p, size_t n)
 {
-	ssize_t w;
-
 	(void)s;
-	while (n > 0 && ((w = write(1, p, n)) > 0 || (w == -1 && errno == EINTR)))
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-		}
+	(void)write_all(1, p, n);
 }
 
 static void

@@ -29,6 +29,7 @@
 #include "ftpd.h"
 #include "ipc.h"
 #include "log.h"
+#include "net.h"
 #include "path.h"
 #include "session.h"
 #include "tls.h"
@@ -75,24 +76,6 @@ int
 xfer_fd(const struct session *s)
 {
 	return s->xfer != NULL ? s->xfer->pipe : -1;
-}
-
-/* Write all of P to FD; -1 on error. */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int
@@ -168,11 +151,10 @@ xfer_sendfile(struct dconn *dc, struct xfer_req *r, struct xfer_result *res)
 		if (dc->tls != NULL)
 			n = tls_sendfile(dc->tls, r->fd, off, SENDFILE_CHUNK);
 		else
-			n = sendfile(dc->fd, r->fd, &off, SENDFILE_CHUNK);
+			n = sendfile(dc->fd, r->fd, &(off_t){ off }, SENDFILE_CHUNK);
 		if (n <= 0)
 			break;
-		if (dc->tls != NULL)
-			off += n;
+		off += n;
 		*xfer_bytes += n;
 	}
 	if (n == 0) {

@@ -136,6 +136,14 @@ relpath() {
 	}'
 }
 
+# gather DIR: the per-file outputs a tool left in DIR, in the order of $tmp/srcs.
+gather() {
+	while read -r f; do
+		o="$1/$(echo "$f" | tr / _)"
+		if [ -f "$o" ]; then cat "$o"; fi
+	done <"$tmp/srcs"
+}
+
 # --- 1. cppcheck -------------------------------------------------------------------
 if ! have cppcheck; then
 	skipped cppcheck "not installed"
@@ -178,11 +186,7 @@ else
 		echo "$1: error: gcc failed (status $rc)" >>"$out"
 	    fi' "$tmp/gcc"
 	rc=$?
-	: >"$tmp/gcc.all"
-	while read -r f; do
-		o="$tmp/gcc/$(echo "$f" | tr / _)"
-		[ -f "$o" ] && cat "$o" >>"$tmp/gcc.all"
-	done <"$tmp/srcs"
+	gather "$tmp/gcc" >"$tmp/gcc.all"
 	# A finding: an analyzer warning, or an error (a file that does not compile).
 	grep -E '^[^ 	:]+(:[0-9]+:[0-9]+)?: (warning: .*\[-Wanalyzer-|(fatal )?error: )' "$tmp/gcc.all" | relpath |
 	    sed 's/: warning: /: gcc-analyzer: /; s/: \(fatal \)\{0,1\}error: /: gcc-analyzer: error: /' |
@@ -214,11 +218,7 @@ else
 		{ echo "$1: error: clang-tidy failed (status $rc)"; sed "s/^/	/" "$out.err"; } >>"$out"
 	    fi' "$tmp/tidy"
 	rc=$?
-	: >"$tmp/tidy.all"
-	while read -r f; do
-		o="$tmp/tidy/$(echo "$f" | tr / _)"
-		[ -f "$o" ] && cat "$o" >>"$tmp/tidy.all"
-	done <"$tmp/srcs"
+	gather "$tmp/tidy" >"$tmp/tidy.all"
 	# A finding in a header is reported once however many files include it.
 	grep -E '^[^ 	:]+(:[0-9]+:[0-9]+)?: (warning|error): ' "$tmp/tidy.all" | relpath |
 	    sed 's/: warning: /: clang-tidy: /; s/: error: /: clang-tidy: error: /' |

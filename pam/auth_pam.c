@@ -56,65 +56,73 @@ fail:
 	return PAM_CONV_ERR;
 }
 
-int
-pam_login_auth(const char *service, const char *user, const char *password,
-    const char *rhost, struct pam_login **out, char *authuser, size_t authusersz,
-    char *why, size_t whysz)
+/* End PL after PAM error E, with PAM's text (or TEXT) in WHY; returns -1. */
+static int
+pam_login_fail(struct pam_login *pl, int e, const char *text, char *why, size_t whysz)
+{
+	str_fmt(why, whysz, "%s", text != NULL ? text : pam_strerror(pl->pamh, e));
+	pam_end(pl->pamh, e);
+	free(pl);
+	return -1;
+}
+
+/* pam_start for USER from RHOST (tty "ftp"); NULL with the reason in WHY. */
+static struct pam_login *
+pam_login_start(const char *service, const char *user, const char *password,
+    const char *rhost, char *why, size_t whysz)
 {
 	struct pam_conv conv = { pam_conv_fn, (void *)password };
 	struct pam_login *pl = xcalloc(1, sizeof(*pl));
-	const void *item = NULL;
 	int e;
 
 	if ((e = pam_start(service, user, &conv, &pl->pamh)) != PAM_SUCCESS) {
 		str_fmt(why, whysz, "pam_start: %s", pam_strerror(NULL, e));
 		free(pl);
-		return -1;
+		return NULL;
 	}
 	if ((e = pam_set_item(pl->pamh, PAM_RHOST, rhost)) != PAM_SUCCESS ||
-	    (e = pam_set_item(pl->pamh, PAM_TTY, "ftp")) != PAM_SUCCESS ||
-	    (e = pam_authenticate(pl->pamh, 0)) != PAM_SUCCESS ||
-	    (e = pam_acct_mgmt(pl->pamh, 0)) != PAM_SUCCESS ||
-	    (e = pam_get_item(pl->pamh, PAM_USER, &item)) != PAM_SUCCESS) {
-		str_fmt(why, whysz, "%s", e == PAM_NEW_AUTHTOK_REQD ?
-		    "password expired" : pam_strerror(pl->pamh, e));
-		goto fail;
+	    (e = pam_set_item(pl->pamh, PAM_TTY, "ftp")) != PAM_SUCCESS) {
+		pam_login_fail(pl, e, NULL, why, whysz);
+		return NULL;
 	}
+	return pl;
+}
+
+int
+pam_login_auth(const char *service, const char *user, const char *password,
+    const char *rhost, struct pam_login **out, char *authuser, size_t authusersz,
+    char *why, size_t whysz)
+{
+	struct pam_login *pl = pam_login_start(service, user, password, rhost, why, whysz);
+	const void *item = NULL;
+	int e;
+
+	if (pl == NULL)
+		return -1;
+	if ((e = pam_authenticate(pl->pamh, 0)) != PAM_SUCCESS ||
+	    (e = pam_acct_mgmt(pl->pamh, 0)) != PAM_SUCCESS ||
+	    (e = pam_get_item(pl->pamh, PAM_USER, &item)) != PAM_SUCCESS)
+		return pam_login_fail(pl, e, e == PAM_NEW_AUTHTOK_REQD ? "password expired" : NULL,
+		    why, whysz);
 	/* the password must not outlive authentication in PAM's hands */
 	pam_set_item(pl->pamh, PAM_CONV, &(struct pam_conv){ pam_conv_fn, (void *)"" });
-	if (item == NULL || str_copy(authuser, authusersz, item) == -1) {
-		str_fmt(why, whysz, "PAM returned no usable user name");
-		goto fail;
-	}
+	if (item == NULL || str_copy(authuser, authusersz, item) == -1)
+		return pam_login_fail(pl, e, "PAM returned no usable user name", why, whysz);
 	*out = pl;
 	return 0;
-fail:
-	pam_end(pl->pamh, e);
-	free(pl);
-	return -1;
 }
 
 int
 pam_login_account(const char *service, const char *user, const char *rhost,
     struct pam_login **out, char *why, size_t whysz)
 {
-	struct pam_conv conv = { pam_conv_fn, (void *)"" };
-	struct pam_login *pl = xcalloc(1, sizeof(*pl));
+	struct pam_login *pl = pam_login_start(service, user, "", rhost, why, whysz);
 	int e;
 
-	if ((e = pam_start(service, user, &conv, &pl->pamh)) != PAM_SUCCESS) {
-		str_fmt(why, whysz, "pam_start: %s", pam_strerror(NULL, e));
-		free(pl);
+	if (pl == NULL)
 		return -1;
-	}
-	if ((e = pam_set_item(pl->pamh, PAM_RHOST, rhost)) != PAM_SUCCESS ||
-	    (e = pam_set_item(pl->pamh, PAM_TTY, "ftp")) != PAM_SUCCESS ||
-	    (e = pam_acct_mgmt(pl->pamh, 0)) != PAM_SUCCESS) {
-		str_fmt(why, whysz, "%s", pam_strerror(pl->pamh, e));
-		pam_end(pl->pamh, e);
-		free(pl);
-		return -1;
-	}
+	if ((e = pam_acct_mgmt(pl->pamh, 0)) != PAM_SUCCESS)
+		return pam_login_fail(pl, e, NULL, why, whysz);
 	*out = pl;
 	return 0;
 }

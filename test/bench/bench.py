@@ -178,6 +178,15 @@ def median(xs):
 # --------------------------------------------------------------------------
 # ceilings
 
+def end_server(srv):
+    """Give a ceiling's server 5 s to finish after its client, then kill it."""
+    try:
+        srv.wait(5)
+    except subprocess.TimeoutExpired:
+        srv.kill()
+        srv.wait()
+
+
 def stream_once(server_argv, client_argv, port, timeout):
     """Start SERVER_ARGV (sends the data and exits), time CLIENT_ARGV to its end; seconds."""
     srv = PROCS.popen(server_argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -188,11 +197,7 @@ def stream_once(server_argv, client_argv, port, timeout):
     t = time.perf_counter()
     rc, _, err = PROCS.run(client_argv, timeout, stdout=subprocess.DEVNULL)
     dt = time.perf_counter() - t
-    try:
-        srv.wait(5)
-    except subprocess.TimeoutExpired:
-        srv.kill()
-        srv.wait()
+    end_server(srv)
     if rc != 0:
         raise RuntimeError("client failed (%s): %s" % (rc, err.strip()[-200:]))
     return dt
@@ -208,10 +213,7 @@ def tcp_ceiling(datafile):
         wait_until(lambda: port_listening(port) or srv.poll() is not None, 5)
         rc, out, err = PROCS.run(["iperf3", "-c", "127.0.0.1", "-p", str(port),
                                   "-t", str(IPERF_SECS), "-J"], IPERF_SECS + 15)
-        try:
-            srv.wait(5)
-        except subprocess.TimeoutExpired:
-            srv.kill()
+        end_server(srv)
         try:
             bps = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 8
             return bps, "iperf3 -t %d" % IPERF_SECS
@@ -271,10 +273,7 @@ def sendfile_reference(datafile):
         rc, out, err = PROCS.run(["curl", "-sS", "-o", "/dev/null", "-w",
                                   "%{time_pretransfer} %{time_total} %{size_download}",
                                   "gopher://127.0.0.1:%d/" % port], max(60, SIZE_MB / 20))
-        try:
-            srv.wait(5)
-        except subprocess.TimeoutExpired:
-            srv.kill()
+        end_server(srv)
         try:
             pre, total, size = (float(x) for x in out.split()[:3])
         except ValueError:
@@ -370,11 +369,7 @@ def _openssl_stream(src, port, crt, key, tmax):
     rc, _, err = PROCS.run(["openssl", "s_client", "-quiet", "-connect", "127.0.0.1:%d" % port],
                            tmax, stdout=subprocess.DEVNULL)
     dt = time.perf_counter() - t
-    try:
-        srv.wait(5)
-    except subprocess.TimeoutExpired:
-        srv.kill()
-        srv.wait()
+    end_server(srv)
     if rc != 0:
         raise RuntimeError("openssl s_client failed (%s)" % rc)
     return dt
