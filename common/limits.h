@@ -10,6 +10,10 @@
 #define MAX_PASS	256	/* longest password accepted by PASS */
 #define MAX_PATH	4096	/* PATH_MAX on Linux: longest path we build */
 #define PRIV_MSG_MAX	(MAX_CMDLINE + 64)	/* largest IPC frame: a control line plus header */
+#define TLS_SESSION_MAX	8192	/* a serialised TLS session: a few hundred bytes plus the
+				   client's certificate */
+#define RELAY_MSG_MAX	(PRIV_MSG_MAX + TLS_SESSION_MAX)	/* largest frame to the user process:
+				   REL_INIT with the control connection's TLS session */
 #define REPLY_MAX	(256 * 1024)	/* largest reply (STAT of a big directory is cut here) */
 #define DATA_BUFSZ	(256 * 1024)	/* one read/write on a data connection: a TLS read-ahead
 				   batch or a socket buffer's worth per system call */

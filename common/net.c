@@ -90,28 +90,43 @@ net_pton(int family, const char *s, union sockaddr_u *a)
 	return -1;
 }
 
+/* Do the first BITS bits of A and B (N bytes each) agree? */
+static int
+prefix_match(const unsigned char *a, const unsigned char *b, size_t n, long bits)
+{
+	size_t full = (size_t)bits / 8;
+	unsigned rest = (unsigned)bits % 8;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+
+	if (full > n || (full == n && rest != 0))
+		return 0;
+	return memcmp(a, b, full) == 0 && (rest == 0 || ((a[full] ^ b[full]) & mask) == 0);
+}
+
 int
 net_in_networks(const union sockaddr_u *a, const char *list)
 {
 	char copy[MAX_CONF_VALUE], *tok, *save = NULL, *slash, *end;
-	struct in_addr net;
-	uint32_t mask;
-	long bits;
+	union sockaddr_u net;
+	long bits, max;
+	int fam = a->sa.sa_family;
 
-	if (a->sa.sa_family != AF_INET || str_copy(copy, sizeof(copy), list) == -1)
+	if ((fam != AF_INET && fam != AF_INET6) || str_copy(copy, sizeof(copy), list) == -1)
 		return 0;
+	max = fam == AF_INET ? 32 : 128;
 	for (tok = strtok_r(copy, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
-		bits = 32;
+		bits = max;
 		if ((slash = strchr(tok, '/')) != NULL) {
 			*slash = '\0';
 			bits = strtol(slash + 1, &end, 10);
-			if (end == slash + 1 || *end != '\0' || bits < 0 || bits > 32)
+			if (end == slash + 1 || *end != '\0' || bits < 0 || bits > max)
 				continue;
 		}
-		if (inet_pton(AF_INET, tok, &net) != 1)
+		if (net_pton(fam, tok, &net) == -1)
 			continue;
-		mask = bits == 0 ? 0 : htonl(~0u << (32 - bits));
-		if ((a->in.sin_addr.s_addr & mask) == (net.s_addr & mask))
+		if (fam == AF_INET ? prefix_match((const unsigned char *)&a->in.sin_addr,
+		    (const unsigned char *)&net.in.sin_addr, 4, bits) :
+		    prefix_match(a->in6.sin6_addr.s6_addr, net.in6.sin6_addr.s6_addr, 16, bits))
 			return 1;
 	}
 	return 0;

@@ -29,8 +29,9 @@ int	 net_same_addr(const union sockaddr_u *a, const union sockaddr_u *b);
 /* Parse a numeric address of FAMILY (AF_INET/AF_INET6) into A; -1 if invalid. */
 int	 net_pton(int family, const char *s, union sockaddr_u *a);
 /*
- * Is the IPv4 address A inside one of the networks in LIST ("a.b.c.d/n ...",
- * blank or comma separated; a bare address is a /32)?  Bad entries never match.
+ * Is the address A inside one of the networks in LIST ("a.b.c.d/n ::1/128 ...",
+ * blank or comma separated; a bare address is a /32 or /128)?  Entries of the
+ * other family, other words (user names) and bad entries never match.
  */
 int	 net_in_networks(const union sockaddr_u *a, const char *list);
 /* Set SO_KEEPALIVE etc. on a data socket. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,8 @@
 #define TLS_ERRTEXT_MAX	1024	/* OpenSSL error text kept for one message */
 #define TLS_IO_MAX	(1 << 30)	/* bytes per SSL_read/SSL_write call (an int) */
 #define TLS_READ_AHEAD	(256 * 1024)	/* a data connection's read(2) size */
+#define TLS_SESSION_CACHE 64	/* TLS 1.2 sessions a process keeps by ID: the control
+				   connection's and its data connections' full handshakes */
 
 struct tls_ctx {
 	SSL_CTX	*ssl;
@@ -59,6 +62,7 @@ struct tls_conn {
 	int	 eof_next;	/* close_notify came in mid-batch: report it next */
 	int	 bulk;		/* a data connection */
 	int	 failed;	/* fatal error: SSL_shutdown() must not be called */
+	int	 tcp_eof;	/* the peer closed TCP without close_notify */
 };
 
 /* Append OpenSSL's error queue (emptying it) to B, entries joined by "; ". */
@@ -155,20 +159,60 @@ no_passphrase(char *buf, int size, int rwflag, void *arg)
 	return -1;
 }
 
-/* Log a warning if the certificate just loaded comes without its chain. */
+/*
+ * The system's CAs, looked up as OpenSSL does by default (SSL_CERT_DIR or the
+ * hashed directory, and SSL_CERT_FILE if set): only the files a lookup needs
+ * are read, not the whole bundle.  NULL if it cannot be set up.
+ */
+static X509_STORE *
+system_cas(void)
+{
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	const char *file = getenv(X509_get_default_cert_file_env());
+	X509_STORE *store = X509_STORE_new();
+	X509_LOOKUP *lu;
+
+	if (store == NULL)
+		return NULL;
+	if ((lu = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir())) != NULL)
+		X509_LOOKUP_add_dir(lu, dir != NULL ? dir : X509_get_default_cert_dir(),
+		    X509_FILETYPE_PEM);
+	if (file != NULL && (lu = X509_STORE_add_lookup(store, X509_LOOKUP_file())) != NULL)
+		X509_LOOKUP_load_file(lu, file, X509_FILETYPE_PEM);
+	ERR_clear_error();
+	return store;
+}
+
+/*
+ * Warn if the certificate just loaded cannot be tied to its issuer: neither
+ * the file's chain nor the system's CAs hold the certificate that signed it
+ * (an intermediate left out).  A certificate signed directly by a root CA
+ * that clients know, or followed by its intermediates, is complete.
+ */
 static void
 chain_check(SSL_CTX *ctx, const char *kw, const char *file)
 {
 	STACK_OF(X509) *chain = NULL;
 	X509 *leaf = SSL_CTX_get0_certificate(ctx);
+	X509_STORE *store;
+	X509_STORE_CTX *vc;
+	char issuer[256];
 
 	if (leaf == NULL || X509_check_issued(leaf, leaf) == X509_V_OK)
-		return;
-	if (SSL_CTX_get0_chain_certs(ctx, &chain) == 1 && chain != NULL &&
-	    sk_X509_num(chain) > 0)
-		return;
-	log_msg(LOG_WARNING, "%s %s: no intermediate certificates after the "
-	    "server's; clients may fail to verify it", kw, file);
+		return;		/* self-signed: nothing to complete */
+	SSL_CTX_get0_chain_certs(ctx, &chain);
+	store = system_cas();
+	vc = X509_STORE_CTX_new();
+	if (store != NULL && vc != NULL && X509_STORE_CTX_init(vc, store, leaf, chain) == 1 &&
+	    X509_verify_cert(vc) != 1 && sk_X509_num(X509_STORE_CTX_get0_chain(vc)) <= 1) {
+		X509_NAME_oneline(X509_get_issuer_name(leaf), issuer, sizeof(issuer));
+		log_msg(LOG_WARNING, "%s %s: incomplete certificate chain: the certificate of "
+		    "its issuer %s is neither in the file nor among the system's CAs; "
+		    "clients may fail to verify it", kw, file, issuer);
+	}
+	X509_STORE_CTX_free(vc);
+	X509_STORE_free(store);
+	ERR_clear_error();
 }
 
 /*
@@ -227,10 +271,14 @@ ctx_certs(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
 }
 
 /*
- * Resumption: stateless tickets only (no server cache, which would not
- * survive fork() and would make TLS 1.3 tickets single-use), under a fresh
- * random key, so a ticket can be used again and again, but only with this
- * context.  tls_session_reuse off: no resumption at all.
+ * Resumption, both ways a client may ask for it: stateless tickets under a
+ * fresh random key (TLS 1.3, and TLS 1.2 clients that send the ticket
+ * extension), and TLS 1.2 session IDs (curl with OpenSSL sends no ticket
+ * extension).  A ticket can be used again and again, but only with this
+ * context.  The session ID cache lives in each process's memory: the control
+ * connection's session reaches the user process with tls_session_export() and
+ * tls_session_import(), and its transfer processes inherit it by fork().
+ * tls_session_reuse off: no resumption at all.
  */
 static int
 ctx_sessions(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
@@ -238,18 +286,20 @@ ctx_sessions(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
 	unsigned char key[TLS_TICKET_KEYLEN];
 	int ok;
 
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)TLS_SID_CTX,
 	    sizeof(TLS_SID_CTX) - 1) != 1) {
 		err_set(err, errsz, "cannot set the TLS session id context");
 		return -1;
 	}
-	SSL_CTX_set_max_early_data(ctx, 0);	/* no 0-RTT: no replays */
+	SSL_CTX_set_max_early_data(ctx, 0);	/* no 0-RTT: no replays, reusable tickets */
 	if (c->tls_session_reuse != NULL && strcmp(c->tls_session_reuse, "off") == 0) {
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 		SSL_CTX_set_num_tickets(ctx, 0);
 		return 0;
 	}
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_sess_set_cache_size(ctx, TLS_SESSION_CACHE);
 	SSL_CTX_set_timeout(ctx, TLS_SESSION_LIFETIME);
 	ok = RAND_priv_bytes(key, sizeof(key)) == 1 &&
 	    SSL_CTX_set_tlsext_ticket_keys(ctx, key, sizeof(key)) == 1;
@@ -259,6 +309,42 @@ ctx_sessions(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
 		return -1;
 	}
 	return 0;
+}
+
+int
+tls_session_export(const struct tls_conn *t, struct buf *out)
+{
+	SSL_SESSION *sess = SSL_get_session(t->ssl);
+	unsigned int idlen = 0;
+	unsigned char *der = NULL;
+	int n, r;
+
+	if (sess == NULL || !SSL_SESSION_is_resumable(sess) ||
+	    (SSL_SESSION_get_id(sess, &idlen), idlen == 0) ||
+	    (n = i2d_SSL_SESSION(sess, &der)) <= 0) {
+		ERR_clear_error();
+		return -1;
+	}
+	r = (size_t)n <= TLS_SESSION_MAX ? buf_append(out, der, (size_t)n) : -1;
+	OPENSSL_clear_free(der, (size_t)n);
+	return r;
+}
+
+int
+tls_session_import(struct tls_ctx *ctx, const void *der, size_t n)
+{
+	const unsigned char *p = der;
+	SSL_SESSION *sess;
+	int ok;
+
+	if (n == 0 || n > TLS_SESSION_MAX || (sess = d2i_SSL_SESSION(NULL, &p, (long)n)) == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	ok = p == (const unsigned char *)der + n && SSL_CTX_add_session(ctx->ssl, sess) == 1;
+	SSL_SESSION_free(sess);
+	ERR_clear_error();
+	return ok ? 0 : -1;
 }
 
 /* ALPN (strict): select "ftp" if offered; refuse a list without it. */
@@ -598,6 +684,17 @@ tls_describe(const struct tls_conn *t, char *out, size_t outsz)
 	buf_free(&b);
 }
 
+/* After a failed SSL_read() that returned R: is it a TCP close without close_notify? */
+static int
+read_tcp_eof(const struct tls_conn *t, int r)
+{
+	int e = SSL_get_error(t->ssl, r);
+
+	return (e == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) ==
+	    SSL_R_UNEXPECTED_EOF_WHILE_READING) ||
+	    (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && r == 0);
+}
+
 ssize_t
 tls_read(struct tls_conn *t, void *p, size_t n)
 {
@@ -621,6 +718,7 @@ tls_read(struct tls_conn *t, void *p, size_t n)
 			t->clean_eof = 1;
 			return 0;
 		}
+		t->tcp_eof = read_tcp_eof(t, r);
 		if (io_wait(t, r, NULL, NULL, 0) == -1)
 			return -1;
 	}
@@ -632,8 +730,10 @@ tls_read(struct tls_conn *t, void *p, size_t n)
 		/* an end or an error is reported by the next call, after these bytes */
 		if ((e = SSL_get_error(t->ssl, r)) == SSL_ERROR_ZERO_RETURN)
 			t->eof_next = 1;
-		else if (e == SSL_ERROR_SSL || e == SSL_ERROR_SYSCALL)
+		else if (e == SSL_ERROR_SSL || e == SSL_ERROR_SYSCALL) {
+			t->tcp_eof = read_tcp_eof(t, r);
 			t->failed = 1;
+		}
 		ERR_clear_error();
 		break;
 	}
@@ -699,6 +799,12 @@ tls_clean_eof(const struct tls_conn *t)
 	return t->clean_eof;
 }
 
+int
+tls_tcp_eof(const struct tls_conn *t)
+{
+	return t->tcp_eof;
+}
+
 /* Read (and drop) until the peer's close_notify; 0 if it came before END. */
 static int
 shutdown_wait(struct tls_conn *t, const struct timespec *end)
@@ -719,26 +825,89 @@ shutdown_wait(struct tls_conn *t, const struct timespec *end)
 	return 0;
 }
 
+/* Send our close_notify (non-blocking descriptor, until END); -1 if it failed. */
+static int
+send_close_notify(struct tls_conn *t, const struct timespec *end)
+{
+	int r;
+
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_shutdown(t->ssl)) >= 0)
+			return 0;
+		if (io_wait(t, r, end, NULL, 0) == -1)
+			return -1;
+	}
+}
+
 int
 tls_shutdown(struct tls_conn *t, int wait, int timeout)
 {
 	struct timespec end;
 	int flags, r;
 
-	if (t->failed)
-		return -1;
-	if ((flags = set_nonblock(t->fd)) == -1)
+	if (t->failed || (flags = set_nonblock(t->fd)) == -1)
 		return -1;
 	deadline(&end, timeout);
-	for (;;) {
-		ERR_clear_error();
-		if ((r = SSL_shutdown(t->ssl)) >= 0 || io_wait(t, r, &end, NULL, 0) == -1)
-			break;
-	}
-	if (r >= 0 && wait)
+	if ((r = send_close_notify(t, &end)) == 0 && wait)
 		r = shutdown_wait(t, &end);
 	(void)fcntl(t->fd, F_SETFL, flags);
-	return r < 0 ? -1 : 0;
+	return r;
+}
+
+/*
+ * May the next byte on the socket start a TLS record: an alert in clear
+ * (TLS 1.2) or an encrypted record (TLS 1.3)?  A command line never starts
+ * with these control characters.  0: no, 1: yes, -1: nothing came before END.
+ */
+static int
+tls_record_next(int fd, const struct timespec *end)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	unsigned char c;
+	int r;
+
+	while ((r = poll(&p, 1, ms_left(end))) == -1 && errno == EINTR)
+		;
+	if (r != 1 || recv(fd, &c, 1, MSG_PEEK) != 1)
+		return -1;
+	return c == 0x15 || c == 0x17;
+}
+
+/* Read one record of the peer's (until END); -1 if none could be read. */
+static int
+read_record(struct tls_conn *t, const struct timespec *end)
+{
+	char junk[4096];
+	int r;
+
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_read(t->ssl, junk, sizeof(junk))) > 0 ||
+		    SSL_get_error(t->ssl, r) == SSL_ERROR_ZERO_RETURN)
+			return 0;
+		if (io_wait(t, r, end, NULL, 0) == -1)
+			return -1;
+	}
+}
+
+int
+tls_clear(struct tls_conn *t, int timeout)
+{
+	struct timespec end;
+	int flags, r;
+
+	if (t->failed || (flags = set_nonblock(t->fd)) == -1)
+		return -1;
+	deadline(&end, timeout);
+	r = send_close_notify(t, &end);
+	/* the peer's close_notify, if it sends one; its plaintext stays unread */
+	while (r == 0 && (SSL_get_shutdown(t->ssl) & SSL_RECEIVED_SHUTDOWN) == 0 &&
+	    tls_record_next(t->fd, &end) == 1 && read_record(t, &end) == 0)
+		;
+	ERR_clear_error();
+	(void)fcntl(t->fd, F_SETFL, flags);
+	return r;
 }
 
 void

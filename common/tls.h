@@ -4,8 +4,9 @@
  *
  * One tls_ctx is built per session by the monitor (root: it reads the keys)
  * before any fork, so every process of the session shares its certificate and
- * its session-ticket key.  The ticket key is random per session: a data
- * connection can resume only a TLS session issued on this control connection.
+ * its session-ticket key.  The ticket key is random per session, and the
+ * session-ID cache holds only this session's TLS sessions: a data connection
+ * can resume only a TLS session issued on this control connection.
  */
 #ifndef FTPD_TLS_H
 #define FTPD_TLS_H
@@ -47,6 +48,15 @@ int		 tls_configured(const struct conf *c);
  */
 struct tls_conn	*tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout,
 		    char *why, size_t whysz);
+/*
+ * The connection's TLS session (TLS 1.2 session-ID resumption), serialised
+ * into OUT; -1 if it has none to resume.  The bytes hold the session's master
+ * secret: they go only to a process of the same session, which holds the
+ * ticket key anyway.
+ */
+int		 tls_session_export(const struct tls_conn *t, struct buf *out);
+/* Let data connections of this process resume that session by ID; -1 if unusable. */
+int		 tls_session_import(struct tls_ctx *ctx, const void *der, size_t n);
 /* Did the handshake resume an earlier session (of this control connection)? */
 int		 tls_resumed(const struct tls_conn *t);
 /* SHA-256 of the peer's certificate into OUT; 0 if it sent one, -1 if none. */
@@ -73,11 +83,20 @@ ssize_t		 tls_sendfile(struct tls_conn *t, int fd, off_t off, size_t n);
 int		 tls_pending(const struct tls_conn *t);
 /* Did the last tls_read() end with the peer's close_notify? */
 int		 tls_clean_eof(const struct tls_conn *t);
+/* Did tls_read() fail because the peer closed TCP without close_notify? */
+int		 tls_tcp_eof(const struct tls_conn *t);
 /*
  * Send close_notify; if WAIT, also wait (up to TIMEOUT seconds) for the
  * peer's.  Returns 0 if the close was clean both ways (when WAIT).
  */
 int		 tls_shutdown(struct tls_conn *t, int wait, int timeout);
+/*
+ * CCC: send close_notify, and read the peer's if it sends one (within
+ * TIMEOUT seconds), but stop at the first byte that cannot start a TLS
+ * record: a client may go on in plaintext without a close_notify of its own,
+ * and that plaintext is left unread on the socket.  -1 on error.
+ */
+int		 tls_clear(struct tls_conn *t, int timeout);
 /* Free T (the descriptor is not closed). */
 void		 tls_free(struct tls_conn *t);
 /* What the login policy needs to know of a client certificate. */

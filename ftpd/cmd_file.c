@@ -1,6 +1,6 @@
 /*
  * cmd_file.c: file commands: RETR, STOR, STOU, APPE, REST, DELE, RNFR, RNTO,
- * SIZE, MDTM.
+ * SIZE, MDTM, MFMT.
  *
  * Owns how uploads are opened: STOR writes a temporary file beside the
  * target that the transfer process renames over it only when the upload is
@@ -146,6 +146,7 @@ open_temp(struct session *s, const char *arg, char *temp, size_t tempsz)
 		reply_errno(s, errno, "Could not create file");
 		return -1;
 	}
+	xfer_temp_claim(temp);
 	fchmod(fd, mode);
 	return fd;
 }
@@ -328,4 +329,33 @@ cmd_mdtm(struct session *s, const char *arg)
 		return;
 	}
 	reply(s, FTP_FILESTATUS, "%s", when);
+}
+
+/* MFMT time-val path (draft-somers-ftp-mfxx): set a file's modification time. */
+void
+cmd_mfmt(struct session *s, const char *arg)
+{
+	const char *path = strchr(arg, ' ');
+	struct timespec ts[2];
+	char when[LIST_TIME_VAL];
+	struct stat st;
+
+	if (path == NULL || path[1] == '\0' ||
+	    list_parse_time_val(arg, (size_t)(path - arg), &ts[1]) == -1 ||
+	    list_time_val(ts[1].tv_sec, when, sizeof(when)) == -1) {
+		reply(s, FTP_BADARG, "MFMT needs a time YYYYMMDDHHMMSS (UTC) and a file name.");
+		return;
+	}
+	path++;
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;	/* the access time stays */
+	if (stat(path, &st) == -1 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		reply(s, FTP_NOPERM, "Could not set the modification time: no such file.");
+		return;
+	}
+	if (utimensat(AT_FDCWD, path, ts, 0) == -1) {
+		reply_errno(s, errno, "Could not set the modification time");
+		return;
+	}
+	reply(s, FTP_FILESTATUS, "Modify=%s; %s", when, path);
 }

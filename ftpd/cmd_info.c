@@ -37,7 +37,7 @@ cmd_feat(struct session *s, const char *arg)
 	struct buf facts = BUF_INIT(256);
 
 	list_mlst_feat(s->mlst_facts, &facts);
-	reply(s, FTP_STATUS, "Features:\n%s%s EPRT\n EPSV\n MDTM\n SIZE\n REST STREAM\n"
+	reply(s, FTP_STATUS, "Features:\n%s%s EPRT\n EPSV\n MDTM\n MFMT\n SIZE\n REST STREAM\n"
 	    " MLST %s\n TVFS\n UTF8\n LANG EN*\n CLNT\n HOST\nEnd",
 	    s->tls_ctx != NULL ? " AUTH TLS\n PBSZ\n PROT\n" : "",
 	    s->tls_ctx != NULL && s->conf->tls_ccc ? " CCC\n" : "", buf_cstr(&facts));

@@ -85,6 +85,7 @@ login_answer(struct session *s, struct msg *r)
 {
 	char reason[MSG_FILE_MAX + 64];
 	struct msg init;
+	struct buf sess;
 	uint8_t fatal;
 
 	s->have_user = 0;
@@ -93,8 +94,13 @@ login_answer(struct session *s, struct msg *r)
 			die("monitor sent no relay");
 		s->relay_fd = r->fd;
 		s->logged_in = 1;
-		msg_init(&init, REL_INIT, PRIV_MSG_MAX);
+		msg_init(&init, REL_INIT, RELAY_MSG_MAX);
 		msg_put_u32(&init, s->mlst_facts);
+		buf_init(&sess, TLS_SESSION_MAX);
+		if (s->ctl_tls != NULL)
+			tls_session_export(s->ctl_tls, &sess);
+		msg_put_bytes(&init, sess.p, sess.len);
+		buf_free(&sess);
 		msg_send(s->relay_fd, &init);
 		msg_free(&init);
 		control_sync_prot(s);

@@ -74,6 +74,7 @@ static const struct cmd cmdtab[] = {
 	{ "OPTS", cmd_opts, ARG_REQ | F_PRE | F_PRETLS,			"<sp> command [<sp> options]" },
 	{ "SIZE", cmd_size, ARG_REQ,				"<sp> file" },
 	{ "MDTM", cmd_mdtm, ARG_REQ,				"<sp> file" },
+	{ "MFMT", cmd_mfmt, ARG_REQ | F_WRITE,			"<sp> YYYYMMDDHHMMSS <sp> file" },
 	{ "MLST", cmd_mlst, ARG_OPT,				"[<sp> path]" },
 	{ "MLSD", cmd_mlsd, ARG_OPT,				"[<sp> directory]" },
 	{ "LANG", cmd_lang, ARG_OPT | F_PRE | F_PRETLS,			"[<sp> language]" },

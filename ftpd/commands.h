@@ -62,7 +62,7 @@ cmd_fn cmd_clnt, cmd_host, cmd_lang, cmd_allo, cmd_smnt, cmd_type, cmd_mode, cmd
 /* cmd_dir.c */
 cmd_fn cmd_cwd, cmd_cdup, cmd_pwd, cmd_mkd, cmd_rmd, cmd_list, cmd_nlst, cmd_mlsd, cmd_mlst;
 /* cmd_file.c */
-cmd_fn cmd_dele, cmd_rnfr, cmd_rnto, cmd_size, cmd_mdtm, cmd_retr, cmd_stor, cmd_stou;
+cmd_fn cmd_dele, cmd_rnfr, cmd_rnto, cmd_size, cmd_mdtm, cmd_mfmt, cmd_retr, cmd_stor, cmd_stou;
 cmd_fn cmd_appe, cmd_rest;
 /* cmd_conn.c */
 cmd_fn cmd_port, cmd_eprt, cmd_pasv, cmd_epsv, cmd_abor;

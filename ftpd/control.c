@@ -169,7 +169,7 @@ control_start_tls(struct session *s)
 void
 control_clear_tls(struct session *s)
 {
-	tls_shutdown(s->ctl_tls, 1, (int)s->conf->tls_handshake_timeout);
+	tls_clear(s->ctl_tls, (int)s->conf->tls_handshake_timeout);
 	tls_free(s->ctl_tls);
 	s->ctl_tls = NULL;
 	s->tls_state = CTL_CLEARED;

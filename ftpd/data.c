@@ -31,13 +31,34 @@ data_bind(struct session *s, int fd, int port)
 	return bind(fd, &a.sa, net_len(&a));
 }
 
+/*
+ * Bind FD to a port of the passive range: every port once, from a random one
+ * on (a guessable next port would help a port thief).  SO_REUSEADDR lets a
+ * port whose last data connection sits in TIME_WAIT be bound again; a port
+ * another session listens on stays busy.  -1 if every port is taken.
+ */
+static int
+data_bind_range(struct session *s, int fd)
+{
+	const struct conf *c = s->conf;
+	unsigned span = (unsigned)(c->pasv_max_port - c->pasv_min_port + 1), r = 0, i;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (unsigned)getpid();
+	for (i = 0; i < span; i++)
+		if (data_bind(s, fd, (int)(c->pasv_min_port + (r + i) % span)) == 0)
+			return 0;
+	return -1;
+}
+
 int
 data_listen(struct session *s, char *why, size_t whysz)
 {
 	const struct conf *c = s->conf;
 	union sockaddr_u a;
 	socklen_t len = sizeof(a);
-	int fd, tries = 0, ok = -1;
+	int fd, ok;
 
 	if (s->pasv_fd != -1)
 		close(s->pasv_fd);
@@ -47,17 +68,14 @@ data_listen(struct session *s, char *why, size_t whysz)
 		str_fmt(why, whysz, "Cannot open a socket.");
 		return -1;
 	}
-	if (c->pasv_min_port == 0)
-		ok = data_bind(s, fd, 0);
-	else {
-		long span = c->pasv_max_port - c->pasv_min_port + 1;
-		unsigned r;
-
-		while (ok == -1 && tries++ < 100 && getrandom(&r, sizeof(r), 0) == sizeof(r))
-			ok = data_bind(s, fd, (int)(c->pasv_min_port + r % (unsigned long)span));
-	}
+	ok = c->pasv_min_port == 0 ? data_bind(s, fd, 0) : data_bind_range(s, fd);
 	if (ok == -1 || listen(fd, 1) == -1 || getsockname(fd, &a.sa, &len) == -1) {
-		log_msg(LOG_WARNING, "no passive port free: %s", strerror(errno));
+		if (c->pasv_min_port != 0)
+			log_msg(LOG_WARNING, "%s: no passive port free in %ld-%ld: %s", s->peer_str,
+			    c->pasv_min_port, c->pasv_max_port, strerror(errno));
+		else
+			log_msg(LOG_WARNING, "%s: no passive port free: %s", s->peer_str,
+			    strerror(errno));
 		str_fmt(why, whysz, "No passive port is free, try again later.");
 		close(fd);
 		return -1;
@@ -120,8 +138,11 @@ data_accept(struct session *s, const struct timespec *end, char *why, size_t why
 		if (r == -1 || (fd = accept4(s->pasv_fd, &a.sa, &len, SOCK_CLOEXEC)) == -1)
 			break;
 		net_unmap(&a);
-		if (s->conf->pasv_promiscuous || net_same_addr(&a, &s->peer))
+		if (s->conf->pasv_promiscuous || net_same_addr(&a, &s->peer)) {
+			close(s->pasv_fd);	/* the port is free again for the next PASV */
+			s->pasv_fd = -1;
 			return fd;
+		}
 		char addr[64];
 		net_ntop(&a, addr, sizeof(addr));
 		log_msg(LOG_WARNING, "passive data connection from %s refused (control peer is %s)",

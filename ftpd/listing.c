@@ -476,6 +476,54 @@ list_time_val(time_t t, char *out, size_t outsz)
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* The N digits at P as a number; -1 if one is not a digit. */
+static long
+digits(const char *p, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+int
+list_parse_time_val(const char *p, size_t n, struct timespec *ts)
+{
+	struct tm tm, back;
+	long frac = 0, scale = 100000000L;
+	size_t i;
+	time_t t;
+
+	if (n < 14 || digits(p, 14) == -1 || (n > 14 && (p[14] != '.' || n == 15 || n > 24)))
+		return -1;
+	for (i = 15; i < n; i++, scale /= 10) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		frac += (p[i] - '0') * scale;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)digits(p, 4) - 1900;
+	tm.tm_mon = (int)digits(p + 4, 2) - 1;
+	tm.tm_mday = (int)digits(p + 6, 2);
+	tm.tm_hour = (int)digits(p + 8, 2);
+	tm.tm_min = (int)digits(p + 10, 2);
+	tm.tm_sec = (int)digits(p + 12, 2);
+	back = tm;
+	t = timegm(&tm);
+	/* timegm() normalises: a field out of range shows as a different date */
+	if (tm.tm_year != back.tm_year || tm.tm_mon != back.tm_mon || tm.tm_mday != back.tm_mday ||
+	    tm.tm_hour != back.tm_hour || tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
+		return -1;
+	ts->tv_sec = t;
+	ts->tv_nsec = frac;
+	return 0;
+}
+
 /* Append "name=value;" for each fact in FACTS (canonical order). */
 static void
 list_facts_put(struct buf *b, const struct list_fobj *o, unsigned facts)

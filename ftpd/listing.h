@@ -78,6 +78,12 @@ int	 list_mlst_facts(const char *path, const char *display_name, unsigned facts,
  */
 #define LIST_TIME_VAL	15
 int	 list_time_val(time_t t, char *out, size_t outsz);
+/*
+ * Parse the N bytes at P as a time-val "YYYYMMDDHHMMSS[.s...]" in UTC (MFMT;
+ * a fraction of up to nine digits) into *TS.  -1 unless it is a real date
+ * (no February 30th) in the years 0000-9999.
+ */
+int	 list_parse_time_val(const char *p, size_t n, struct timespec *ts);
 
 /* The facts enabled by "OPTS MLST a;b;c;" (unknown names ignored); writes the echo. */
 unsigned list_mlst_parse_opts(const char *spec, struct buf *echo);

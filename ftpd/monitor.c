@@ -123,6 +123,26 @@ mon_send_fail(struct mon *m, int close_it, const char *reason)
 	msg_free(&r);
 }
 
+/* Decide tls_session_reuse for the user logging in with CR (names looked up here). */
+static void
+mon_reuse_policy(struct mon *m, const struct creds *cr)
+{
+	char names[MAX_GROUPS][64];
+	const char *gptr[MAX_GROUPS];
+	int i;
+
+	for (i = 0; i < cr->ngroups && i < MAX_GROUPS; i++) {
+		struct group *gr = getgrgid(cr->groups[i]);
+
+		str_copy(names[i], sizeof(names[i]), gr != NULL ? gr->gr_name : "");
+		gptr[i] = names[i];
+	}
+	m->s->tls_reuse = session_reuse_policy(m->s->conf, m->s->user, gptr, i, &m->s->peer);
+	if (m->s->tls_reuse == REUSE_ACCEPT && !strcmp(m->s->conf->tls_session_reuse, "require"))
+		log_msg(LOG_INFO, "%s: %s is exempt from TLS session reuse "
+		    "(tls_session_reuse_exempt)", m->s->peer_str, m->s->user);
+}
+
 /* Start the user process with CR and hand its relay socket to the control process. */
 void
 mon_start_user(struct mon *m, const struct creds *cr)
@@ -130,6 +150,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	int relay[2], mon[2];
 	struct msg r;
 
+	mon_reuse_policy(m, cr);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, relay) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) == -1)
 		die("socketpair: %s", strerror(errno));

@@ -76,3 +76,17 @@ session_user_listed(const char *names, const char *user,
 	}
 	return undecided ? -1 : 0;
 }
+
+enum tls_reuse
+session_reuse_policy(const struct conf *c, const char *user, const char *const *groups,
+    int ngroups, const union sockaddr_u *peer)
+{
+	const char *p = c->tls_session_reuse;
+
+	if (!strcmp(p, "off"))
+		return REUSE_OFF;
+	if (!strcmp(p, "accept") || session_user_listed(c->tls_session_reuse_exempt, user,
+	    groups, ngroups) == 1 || net_in_networks(peer, c->tls_session_reuse_exempt))
+		return REUSE_ACCEPT;
+	return REUSE_REQUIRE;
+}

@@ -29,7 +29,7 @@ enum {
 	MON_FD,		/* monitor -> user: fd = the bound socket (or none) */
 	MON_CERT_LOGIN,	/* control -> monitor: str user, bytes client certificate (DER) */
 	MON_CERT_PASS,	/* monitor -> control: str text: go on with a password (331) */
-	REL_INIT,	/* control -> user: u32 mlst facts (then a REL_PROT) */
+	REL_INIT,	/* control -> user: u32 mlst facts, bytes control TLS session (then a REL_PROT) */
 	REL_CMD,	/* control -> user: str command line */
 	REL_REPLY,	/* user -> control: bytes to send to the client */
 	REL_BUSY,	/* user -> control: u8 transfer running (suspends the idle timer) */
@@ -48,6 +48,8 @@ struct tls_conn;
 
 /* the control connection's protection (RFC 4217 3.2 of spec.md) */
 enum ctl_tls { CTL_PLAIN, CTL_TLS, CTL_CLEARED };
+/* must data connections resume the control connection's TLS session? */
+enum tls_reuse { REUSE_OFF, REUSE_ACCEPT, REUSE_REQUIRE };
 
 struct session {
 	const struct conf *conf;
@@ -86,6 +88,7 @@ struct session {
 	int		 anonymous;
 	int		 cert_login;		/* logged in by client certificate (232) */
 	int		 may_write;		/* local user with write_enable */
+	enum tls_reuse	 tls_reuse;		/* the monitor's session_reuse_policy() */
 	uid_t		 uid;
 	gid_t		 gid;
 	int		 type_ascii;
@@ -121,6 +124,13 @@ enum tls_req session_tls_required(const struct session *s);
  */
 int	 session_user_listed(const char *list, const char *user,
 	    const char *const *groups, int ngroups);
+
+/*
+ * tls_session_reuse for USER (with GROUPS names) logged in from PEER: require
+ * becomes accept for the users, @groups and networks of tls_session_reuse_exempt.
+ */
+enum tls_reuse session_reuse_policy(const struct conf *c, const char *user,
+	    const char *const *groups, int ngroups, const union sockaddr_u *peer);
 
 /* Set S to the state of a new connection on fds 0/1 with configuration C. */
 void	 session_init(struct session *s, const struct conf *c);

@@ -59,7 +59,47 @@ struct xfer {
 };
 
 static volatile long long *xfer_bytes;	/* shared with the transfer process */
-static const char *xfer_orphan_temp;	/* the transfer process's upload file */
+/*
+ * The temporary file of an upload that this process removes if it ends
+ * before the upload does: the user process's from its creation until the
+ * transfer process is forked, the transfer process's until its rename.  A
+ * signal handler reads it.
+ */
+static char xfer_temp[MAX_PATH];
+
+void
+xfer_temp_claim(const char *name)
+{
+	str_copy(xfer_temp, sizeof(xfer_temp), name);
+}
+
+/* The temporary file is renamed, removed, or another process's now. */
+static void
+xfer_temp_release(void)
+{
+	xfer_temp[0] = '\0';
+}
+
+void
+xfer_temp_remove(void)
+{
+	if (xfer_temp[0] != '\0')
+		unlink(xfer_temp);
+	xfer_temp[0] = '\0';
+}
+
+/*
+ * SIGTERM: from the monitor to the user process, or to a transfer process
+ * whose parent died (PR_SET_PDEATHSIG): nobody else would remove an
+ * unfinished upload's temporary file.
+ */
+static void
+xfer_terminated(int sig)
+{
+	(void)sig;
+	xfer_temp_remove();
+	_exit(1);
+}
 
 void
 xfer_init(void)
@@ -70,6 +110,7 @@ xfer_init(void)
 	if (p == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
 	xfer_bytes = p;
+	signal(SIGTERM, xfer_terminated);
 }
 
 int
@@ -210,11 +251,18 @@ xfer_recv_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
 		size_t o;
 		const char *p = in;
 
-		if ((n = dc_read(dc, in, sizeof(in))) == -1) {
-			/* over TLS only a close_notify ends an upload (no silent truncation) */
-			result(res, FTP_BADSENDNET, dc->tls != NULL && !tls_clean_eof(dc->tls) ?
-			    "Upload ended without TLS close_notify: transfer incomplete, "
-			    "file not stored." : "Connection closed; transfer aborted.");
+		/*
+		 * Over TLS only a close_notify ends an upload (no silent truncation),
+		 * unless tls_strict_upload_eof is off: then a plain TCP close does too.
+		 */
+		if ((n = dc_read(dc, in, sizeof(in))) == -1 && dc->tls != NULL &&
+		    tls_tcp_eof(dc->tls) && !s->conf->tls_strict_upload_eof)
+			n = 0;
+		if (n == -1) {
+			result(res, FTP_BADSENDNET, dc->tls != NULL && tls_tcp_eof(dc->tls) ?
+			    "Upload ended without TLS close_notify: transfer incomplete, file not "
+			    "stored (the server's tls_strict_upload_eof no accepts such uploads)." :
+			    "Connection closed; transfer aborted.");
 			return;
 		}
 		o = (size_t)n;
@@ -299,10 +347,13 @@ xfer_tls(struct session *s, struct dconn *dc, int upload, struct xfer_result *re
 	}
 	tls_describe(dc->tls, desc, sizeof(desc));
 	log_msg(LOG_INFO, "%s: data connection %s", s->peer_str, desc);
-	if (!strcmp(s->conf->tls_session_reuse, "require") && !tls_resumed(dc->tls)) {
+	if (s->tls_reuse == REUSE_REQUIRE && !tls_resumed(dc->tls)) {
+		log_msg(LOG_NOTICE, "%s: data connection of %s refused: it did not resume the "
+		    "control connection's TLS session (tls_session_reuse require; "
+		    "see tls_session_reuse_exempt)", s->peer_str, s->user);
 		result(res, FTP_DATA_TLS, "Data connection TLS session was not resumed from the "
-		    "control connection (session reuse required; Python's stock ftplib never "
-		    "resumes: the server's tls_session_reuse=accept allows it).");
+		    "control connection: session reuse is required. Clients that cannot resume "
+		    "(stock Python ftplib, rclone) need tls_session_reuse_exempt on the server.");
 		return -1;
 	}
 	has_cert = tls_peer_digest(dc->tls, digest) == 0;
@@ -315,30 +366,23 @@ xfer_tls(struct session *s, struct dconn *dc, int upload, struct xfer_result *re
 	return 0;
 }
 
-/* End the data connection: TLS close_notify both ways where the peer plays along. */
+/*
+ * End the data connection: TLS close_notify both ways where the peer plays
+ * along.  CLEAN: the transfer succeeded, or the connection was refused before
+ * any data (522), so that the client reads a clean end and then our reply.  A
+ * transfer that failed midway ends without close_notify: the client must not
+ * take a cut download for a whole one.
+ */
 static void
-xfer_close(struct session *s, struct dconn *dc, int ok)
+xfer_close(struct session *s, struct dconn *dc, int clean)
 {
 	if (dc->tls != NULL) {
-		if (ok)
+		if (clean)
 			tls_shutdown(dc->tls, 1, 2);
 		tls_free(dc->tls);
 	}
 	shutdown(dc->fd, SHUT_WR);
 	close(dc->fd);
-}
-
-/*
- * The transfer process's parent died (PR_SET_PDEATHSIG): nobody is left to
- * remove an unfinished upload's temporary file but this process.
- */
-static void
-xfer_orphaned(int sig)
-{
-	(void)sig;
-	if (xfer_orphan_temp != NULL)
-		unlink(xfer_orphan_temp);
-	_exit(1);
 }
 
 /* The transfer process: open the data connection, move the bytes, report. */
@@ -362,9 +406,10 @@ xfer_child(struct session *s, struct xfer_req *r, int bound, int out)
 	else
 		xfer_send_list(s, r, &dc, &res);
 	if (dc.fd != -1)
-		xfer_close(s, &dc, res.code == FTP_TRANSFEROK);
-	if (res.code != FTP_TRANSFEROK && r->temp[0] != '\0')
-		unlink(r->temp);
+		xfer_close(s, &dc, res.code == FTP_TRANSFEROK || res.code == FTP_DATA_TLS);
+	if (res.code != FTP_TRANSFEROK)
+		xfer_temp_remove();
+	xfer_temp_release();
 	res.bytes = *xfer_bytes;
 	if (write_all(out, (const char *)&res, sizeof(res)) == -1)
 		_exit(1);
@@ -390,6 +435,7 @@ xfer_cleanup_req(struct xfer_req *r)
 	r->fd = -1;
 	if (r->temp[0] != '\0')
 		unlink(r->temp);
+	xfer_temp_release();
 }
 
 static const char *
@@ -467,12 +513,10 @@ xfer_start(struct session *s, struct xfer_req *r)
 		close(s->relay_fd);
 		if (s->mon_fd != -1)
 			close(s->mon_fd);
-		if (x->req.temp[0] != '\0')
-			xfer_orphan_temp = x->req.temp;
-		signal(SIGTERM, xfer_orphaned);
 		privdrop_die_with_parent(parent, SIGTERM);
 		xfer_child(s, &x->req, bound, p[1]);
 	}
+	xfer_temp_release();	/* the transfer process removes it now */
 	close(p[1]);
 	if (bound != -1)
 		close(bound);

@@ -46,7 +46,14 @@ void	 xfer_abort(struct session *s);
 void	 xfer_status(struct session *s);
 /* Kill a running transfer without a reply (session end). */
 void	 xfer_kill(struct session *s);
-/* Set up the byte counter shared with transfer processes (once, at login). */
+/*
+ * Set up the byte counter shared with transfer processes and the SIGTERM
+ * handler that removes an unfinished upload's temporary file (once, at login).
+ */
 void	 xfer_init(void);
+/* An upload's temporary file NAME was created: remove it if this process dies. */
+void	 xfer_temp_claim(const char *name);
+/* Remove the claimed temporary file, if any (before exiting; async-signal-safe). */
+void	 xfer_temp_remove(void);
 
 #endif

@@ -25,6 +25,7 @@
 #include "listing.h"
 #include "log.h"
 #include "session.h"
+#include "tls.h"
 #include "transfer.h"
 
 static void
@@ -34,8 +35,10 @@ usr_send(struct session *s, const char *p, size_t n)
 
 	msg_init(&m, REL_REPLY, n + 8);
 	msg_put_bytes(&m, p, n);
-	if (msg_send(s->relay_fd, &m) == -1)
+	if (msg_send(s->relay_fd, &m) == -1) {
+		xfer_temp_remove();	/* gone while an upload was being set up */
 		_exit(0);	/* the control process is gone */
+	}
 	msg_free(&m);
 }
 
@@ -67,6 +70,14 @@ user_port20(struct session *s)
 	fd = r.fd;
 	msg_free(&r);
 	return fd;
+}
+
+/* die() in the user process: no upload's temporary file is left behind. */
+static void
+usr_fatal(const char *why)
+{
+	(void)why;
+	xfer_temp_remove();
 }
 
 /* Names for the listing cache, looked up while /etc is still reachable. */
@@ -104,6 +115,7 @@ usr_login(struct session *s, const struct creds *cr)
 	umask(s->umask);
 	signal(SIGPIPE, SIG_IGN);
 	xfer_init();
+	log_set_fatal_hook(usr_fatal);
 	if (s->anonymous)
 		reply(s, FTP_LOGINOK, "%s%sGuest login ok, access restrictions apply.",
 		    buf_cstr(&motd), home_note);
@@ -134,22 +146,41 @@ usr_prot(struct session *s, struct msg *m)
 		memcpy(s->cert_digest, digest, n);
 }
 
+/*
+ * The control process's news at login: the MLST facts chosen before it, and
+ * the control connection's TLS session, which data connections may resume
+ * by session ID (TLS 1.2 clients without tickets).
+ */
+static void
+usr_init(struct session *s, struct msg *m)
+{
+	uint32_t facts;
+	const void *sess;
+	size_t n;
+
+	if (msg_get_u32(m, &facts) == -1 || msg_get_bytes(m, &sess, &n) == -1 || !msg_done(m))
+		die("relay: bad INIT message");
+	s->mlst_facts = facts;
+	if (n > 0 && s->tls_ctx != NULL && tls_session_import(s->tls_ctx, sess, n) == -1)
+		log_msg(LOG_WARNING, "%s: the control connection's TLS session cannot be "
+		    "resumed by ID", s->peer_str);
+}
+
 /* One message from the control process. */
 static void
 usr_relay(struct session *s)
 {
 	char line[MAX_CMDLINE + 1];
 	struct msg m;
-	uint32_t facts;
 
-	if (msg_recv(s->relay_fd, &m, PRIV_MSG_MAX) == -1) {
+	if (msg_recv(s->relay_fd, &m, RELAY_MSG_MAX) == -1) {
 		xfer_kill(s);
 		_exit(0);
 	}
 	if (m.fd != -1)
 		die("relay: unexpected descriptor");
-	if (m.type == REL_INIT && msg_get_u32(&m, &facts) == 0)
-		s->mlst_facts = facts;
+	if (m.type == REL_INIT)
+		usr_init(s, &m);
 	else if (m.type == REL_PROT)
 		usr_prot(s, &m);
 	else if (m.type == REL_CMD && msg_get_str(&m, line, sizeof(line)) == 0) {

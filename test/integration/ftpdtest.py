@@ -59,6 +59,7 @@ __all__ = [
     "proc_root", "proc_status", "socket_inode", "token_pids", "wait_for",
     "FTPD", "WRAPPER", "USERS", "HELLO", "NOBODY_UID", "ANON_UID", "STAFF_GID", "GONE_TIMEOUT",
     "find_lib", "find_pam_module", "is_sanitized", "have_ipv6_loopback", "free_port",
+    "free_port_block",
     "port_listening", "SyslogCapture", "InetdServer", "XinetdServer", "DaemonServer",
     "FtpEnv",
 ]
@@ -158,6 +159,26 @@ def free_port(host="127.0.0.1"):
     with socket.socket(fam, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def free_port_block(n, host="127.0.0.1"):
+    """The first of N consecutive ports that are free on HOST (for a passive range)."""
+    start = 20000 + (os.getpid() * 37) % 10000      # below the ephemeral ports
+    for base in list(range(start, 32000 - n, n + 3)) + list(range(10000, start, n + 3)):
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+                socks.append(s)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind((host, p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise AssertionError("no block of %d free ports on %s" % (n, host))
 
 
 def port_listening(port, host="127.0.0.1"):

@@ -25,7 +25,7 @@ def test_feat(client):
     for line in body:
         assert line.startswith(" ") and not line.startswith("  "), "bad feature line %r" % line
     names = {line.split()[0].upper() for line in body}
-    for feat in ("EPRT", "EPSV", "MDTM", "SIZE", "MLST", "UTF8", "TVFS"):
+    for feat in ("EPRT", "EPSV", "MDTM", "MFMT", "SIZE", "MLST", "UTF8", "TVFS"):
         assert feat in names, "FEAT lacks %s: %r" % (feat, r)
     assert any(line.strip().upper() == "REST STREAM" for line in body), r
 
@@ -293,3 +293,47 @@ def test_write_enable_no(ftpenv):
         assert c.cmd(line).code == 550, line
     assert os.path.exists(ftpenv.home("alice", "hello.txt"))
     assert c.retr("hello.txt") == HELLO
+
+
+def test_mfmt(alice, ftpenv):
+    """MFMT sets a file's (or directory's) modification time: 213 with the time, MDTM
+    and stat agree; the access time stays."""
+    path = ftpenv.home("alice", "hello.txt")
+    atime = os.stat(path).st_atime
+    r = alice.cmd("MFMT 20200102030405 hello.txt")
+    assert r.text == "213 Modify=20200102030405; hello.txt", r
+    st = os.stat(path)
+    assert st.st_mtime == calendar.timegm((2020, 1, 2, 3, 4, 5)) and st.st_atime == atime
+    assert alice.cmd("MDTM hello.txt").text == "213 20200102030405"
+    assert alice.cmd("MFMT 19991231235959.5 docs").code == 213
+    assert os.stat(ftpenv.home("alice", "docs")).st_mtime == \
+        calendar.timegm((1999, 12, 31, 23, 59, 59)) + 0.5
+    ftpenv.user_file("alice", "name with space.txt", b"x")
+    assert alice.cmd("MFMT 20210304050607 name with space.txt").code == 213
+    assert os.stat(ftpenv.home("alice", "name with space.txt")).st_mtime == \
+        calendar.timegm((2021, 3, 4, 5, 6, 7))
+
+
+@pytest.mark.parametrize("line,code", [
+    ("MFMT", 501), ("MFMT 20200102030405", 501), ("MFMT 20200102030405 ", 501),
+    ("MFMT 2020010203040 hello.txt", 501), ("MFMT 20200230000000 hello.txt", 501),
+    ("MFMT 20200102030405x hello.txt", 501), ("MFMT 20200102030405 nosuch", 550),
+])
+def test_mfmt_errors(alice, ftpenv, line, code):
+    """MFMT with a bad time, no file name or no such file is refused; nothing changes."""
+    before = os.stat(ftpenv.home("alice", "hello.txt")).st_mtime
+    assert alice.cmd(line).code == code
+    assert os.stat(ftpenv.home("alice", "hello.txt")).st_mtime == before
+
+
+def test_mfmt_needs_write_permission(ftpenv):
+    """MFMT follows STOR's rules: refused for anonymous users and without write_enable."""
+    srv = ftpenv.inetd(anon_upload=True)
+    c = ftpenv.connect(srv)
+    c.login_ok("anonymous", "guest@")
+    assert c.cmd("MFMT 20200102030405 incoming/exists.txt").code == 550
+    srv2 = ftpenv.inetd(write_enable=False)
+    c2 = ftpenv.connect(srv2)
+    c2.login_ok("alice")
+    assert c2.cmd("MFMT 20200102030405 hello.txt").code == 550
+    assert c.cmd("MDTM incoming/exists.txt").text != "213 20200102030405"

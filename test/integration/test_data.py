@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ftpdtest import HELLO
+from ftpdtest import HELLO, free_port_block
 
 ALL_BYTES = bytes(range(256)) * 4096          # 1 MiB holding every byte value
 
@@ -241,3 +241,25 @@ def test_xferlog(ftpenv):
     assert f[5:8] == [f[5], "127.0.0.1", str(len(HELLO))], lines[-1]
     assert f[8].endswith("hello.txt")
     assert f[9:] == ["b", "_", "o", "r", "alice", "ftp", "0", "*", "c"], lines[-1]
+
+
+def test_passive_range_reused_under_load(ftpenv):
+    """A passive range of 3 ports serves 90 consecutive transfers on one session, PASV and
+    EPSV alternating: a port whose last connection is in TIME_WAIT is bound again."""
+    base = free_port_block(3)
+    ftpenv.user_file("alice", "blob.bin", os.urandom(50000))
+    with open(ftpenv.home("alice", "blob.bin"), "rb") as f:
+        want = hashlib.sha256(f.read()).hexdigest()
+    srv = ftpenv.inetd(pasv_min_port=base, pasv_max_port=base + 2)
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    c.set_type("I")
+    for i in range(90):
+        mode = "pasv" if i % 2 else "epsv"
+        if i % 3 == 2:
+            x = c.xfer("NLST", mode=mode)
+            assert x.ok and b"blob.bin" in x.data, (i, x)
+        else:
+            x = c.xfer("RETR blob.bin", mode=mode)
+            assert x.ok and hashlib.sha256(x.data).hexdigest() == want, (i, x)
+    assert c.cmd("QUIT").code == 221

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from ftpdtest import (HELLO, NOBODY_UID, TIMEOUT, USERS, descendants, describe_procs,
-                      proc_status, recv_all, wait_for)
+                      free_port_block, proc_status, recv_all, wait_for)
 from test_data_abort import read
 from test_tls import certs, tls_client, tls_opts  # noqa: F401  (certs is a fixture)
 
@@ -631,3 +631,68 @@ def test_transfer_process_killed(ftpenv, cmd):
     assert_idle_session(ftpenv)
     assert c.retr("hello.txt") == HELLO
     quit_and_check(c, ftpenv)
+
+
+# --------------------------------------------------------------------------
+# an upload's temporary file, from its creation to the transfer process
+
+def test_stor_control_gone_before_150(ftpenv):
+    """The control process dies while a STOR waits to be read: the user process creates
+    the temporary file, cannot send its 150, and removes the file before it ends."""
+    path = ftpenv.user_file("alice", "keep.bin", OLD)
+    srv, c = logged_in(ftpenv)
+    assert c.cmd("PASV").code == 227
+    roles = wait_roles(srv, c, "control", "user")
+    os.kill(roles["user"], signal.SIGSTOP)
+    try:
+        c.send_line("STOR keep.bin")      # relayed, waiting in the stopped user process
+        time.sleep(0.3)
+        os.kill(roles["control"], signal.SIGKILL)
+        wait_for(lambda: not proc_status(roles["control"]) or
+                 proc_status(roles["control"]).get("State", "").startswith("Z"), TIMEOUT)
+    finally:
+        os.kill(roles["user"], signal.SIGCONT)
+    assert_gone(ftpenv)
+    assert read(path) == OLD
+    assert_no_temp(home(ftpenv))
+
+
+def test_stor_user_process_terminated(ftpenv):
+    """SIGTERM (the monitor's) to the user process while a STOR waits for its data
+    connection: the transfer process goes too and no temporary file is left."""
+    path = ftpenv.user_file("alice", "keep.bin", OLD)
+    srv, c = logged_in(ftpenv)
+    assert c.cmd("PASV").code == 227
+    c.send_line("STOR keep.bin")
+    assert c.reply().code == 150
+    roles = wait_roles(srv, c, "control", "user", "transfer")
+    assert len(temp_files(home(ftpenv))) == 1
+    os.kill(roles["user"], signal.SIGTERM)
+    c.wait_closed()
+    assert_gone(ftpenv)
+    assert read(path) == OLD
+    assert_no_temp(home(ftpenv))
+
+
+def test_stor_after_refused_pasv_leaves_no_temp(ftpenv):
+    """With every passive port taken, PASV gets 425 and a STOR after it 425 too: no
+    temporary file is ever made, and the next PASV works once a port is free."""
+    port = free_port_block(1)
+    hog = socket.socket()
+    hog.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hog.bind(("127.0.0.1", port))
+    hog.listen(1)
+    srv = ftpenv.inetd(pasv_min_port=port, pasv_max_port=port)
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    try:
+        r = c.cmd("PASV")
+        assert r.code == 425 and "passive port" in r.text, r
+        assert c.cmd("STOR new.bin").code == 425
+        assert_no_temp(home(ftpenv))
+    finally:
+        hog.close()
+    assert c.stor("new.bin", b"now\n").ok
+    assert read(home(ftpenv, "new.bin")) == b"now\n"
+    quit_and_check(c, ftpenv)
+

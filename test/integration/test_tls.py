@@ -509,3 +509,230 @@ def test_control_process_limits(ftpenv, certs):
             assert "NoNewPrivs:\t1" in status
             assert "Seccomp:\t2" in status, "no seccomp filter on the control process"
     assert found
+
+
+# -- session resumption by TLS 1.2 session ID, refusals, reuse exceptions ------
+
+def curl_ftps(srv, *args, user="alice", pw=ALICE_PW, timeout=60, check=True,
+              ssl_mode="--ssl-reqd"):
+    """curl SSL_MODE -k against SRV; the CompletedProcess."""
+    if not shutil.which("curl"):
+        pytest.skip("SKIPPED: curl is not installed")
+    argv = ["curl", "-sS", ssl_mode, "-k", "--max-time", str(timeout - 5),
+            "--user", "%s:%s" % (user, pw)] + list(args)
+    return subprocess.run(argv, capture_output=True, timeout=timeout, check=check)
+
+
+def test_tls12_session_id_issued(ftpenv, certs):
+    """A TLS 1.2 client without the ticket extension gets a 32-byte session ID."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    p = subprocess.run(["openssl", "s_client", "-starttls", "ftp", "-tls1_2", "-no_ticket",
+                        "-connect", "127.0.0.1:%d" % srv.port],
+                       input=b"QUIT\r\n", capture_output=True, timeout=30)
+    m = re.search(rb"Session-ID: ([0-9A-F]*)", p.stdout)
+    assert m and len(m.group(1)) == 64, p.stdout[-800:]
+
+
+def test_tls12_resumes_by_session_id(ftpenv, certs):
+    """TLS 1.2 with tickets off (as curl with OpenSSL): data connections resume by session
+    ID under tls_session_reuse require; many transfers, byte-exact."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    ctx = context(maxver=ssl.TLSVersion.TLSv1_2)
+    ctx.options |= ssl.OP_NO_TICKET
+    f = ReuseFTP_TLS(context=ctx, timeout=15)
+    f.connect(srv.host, srv.port)
+    f.login("alice", ALICE_PW)
+    f.prot_p()
+    stor(f, "sid.bin", DATA)
+    for i in range(5):
+        assert retr(f, "sid.bin") == DATA, i
+    assert "sid.bin" in f.nlst()
+    f.quit()
+
+
+@pytest.mark.parametrize("tls", ["1.2", "1.3"])
+def test_curl_tls_versions_under_require(ftpenv, certs, tmp_path, tls):
+    """curl over TLS 1.2 (session IDs) and 1.3 (tickets), PASV and EPSV, under require."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    base = "ftp://127.0.0.1:%d/" % srv.port
+    ver = ["--tlsv1.2", "--tls-max", "1.2"] if tls == "1.2" else ["--tlsv1.3"]
+    up = tmp_path / "up.bin"
+    up.write_bytes(DATA)
+    curl_ftps(srv, *ver, "-T", str(up), base + "up.bin")
+    for mode in ([], ["--disable-epsv"]):
+        got = curl_ftps(srv, *ver, *mode, base + "up.bin", base + "hello.txt").stdout
+        assert got == DATA + HELLO
+        assert b"up.bin" in curl_ftps(srv, *ver, *mode, base).stdout
+
+
+@pytest.mark.parametrize("maxver", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_refused_data_connection_reply_readable(ftpenv, certs, maxver):
+    """A data connection refused after its handshake (no reuse) ends with close_notify:
+    stock ftplib reports the server's 522 text, not an SSL EOF error; the session goes on."""
+    srv = ftpenv.inetd(**tls_opts(certs))
+    f = tls_client(srv, cls=ftplib.FTP_TLS, maxver=maxver)
+    for op in (lambda: retr(f, "hello.txt"), lambda: f.nlst(),
+               lambda: stor(f, "new.bin", b"x" * 1000)):
+        with pytest.raises(ftplib.error_perm) as e:
+            op()
+        assert str(e.value).startswith("522") and "tls_session_reuse_exempt" in str(e.value)
+    assert not os.path.exists(ftpenv.home("alice", "new.bin"))
+    assert f.voidcmd("NOOP").startswith("200")
+    f.quit()
+
+
+@pytest.mark.parametrize("exempt", ["alice", "@staff", "127.0.0.0/8", "bob, 10.0.0.0/8 ::1"])
+def test_reuse_exempt(ftpenv, certs, exempt):
+    """tls_session_reuse_exempt: listed users, @groups or networks may use new sessions on
+    data connections (stock ftplib); the rest must still resume."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_session_reuse_exempt=exempt))
+    f = tls_client(srv, cls=ftplib.FTP_TLS)
+    if exempt.startswith("bob"):
+        with pytest.raises(ftplib.error_perm) as e:
+            retr(f, "hello.txt")
+        assert str(e.value).startswith("522")
+    else:
+        assert retr(f, "hello.txt") == HELLO
+        stor(f, "ex.bin", DATA)
+        assert retr(f, "ex.bin") == DATA
+    f.quit()
+
+
+def test_reuse_exempt_keeps_certificate_binding(ftpenv, certs):
+    """An exempt user's data connection must still not present another certificate."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_session_reuse_exempt="alice",
+                                  tls_client_cert="request"))
+    f = tls_client(srv)
+    f.data_context = context(cert=certs["ecdsa"])
+    with pytest.raises(ftplib.error_perm) as e:
+        retr(f, "hello.txt")
+    assert str(e.value).startswith("522") and "certificate" in str(e.value)
+    f.quit()
+
+
+def cut_upload(f, name, data, reset=False):
+    """Send DATA for STOR NAME and end the data connection without close_notify: a TCP
+    close, or with RESET a connection reset.  The final reply."""
+    f.voidcmd("TYPE I")
+    conn, _ = f.ntransfercmd("STOR " + name)
+    conn.sendall(data)
+    if reset:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        socket.socket.close(conn)
+    else:
+        conn.shutdown(socket.SHUT_RDWR)     # SSLSocket.shutdown: TCP only, no close_notify
+        conn.close()
+    try:
+        return f.voidresp()
+    except ftplib.Error as e:
+        return str(e)
+
+
+def test_upload_without_close_notify_names_setting(ftpenv, certs):
+    """The default refuses an upload ended by a TCP close: 426 naming tls_strict_upload_eof,
+    and the old file is untouched."""
+    ftpenv.user_file("alice", "keep.bin", b"old\n")
+    srv = ftpenv.inetd(**tls_opts(certs))
+    f = tls_client(srv)
+    r = cut_upload(f, "keep.bin", DATA)
+    assert r.startswith("426") and "tls_strict_upload_eof" in r, r
+    with open(ftpenv.home("alice", "keep.bin"), "rb") as fh:
+        assert fh.read() == b"old\n"
+    f.quit()
+
+
+def test_strict_upload_eof_off(ftpenv, certs):
+    """tls_strict_upload_eof no: a TCP close ends an upload (226, byte-exact); a reset
+    still fails it and stores nothing."""
+    ftpenv.user_file("alice", "keep.bin", b"old\n")
+    srv = ftpenv.inetd(**tls_opts(certs, tls_strict_upload_eof=False))
+    f = tls_client(srv)
+    r = cut_upload(f, "lax.bin", DATA)
+    assert r.startswith("226"), r
+    with open(ftpenv.home("alice", "lax.bin"), "rb") as fh:
+        assert fh.read() == DATA
+    r = cut_upload(f, "keep.bin", DATA, reset=True)
+    assert r.startswith("426"), r
+    with open(ftpenv.home("alice", "keep.bin"), "rb") as fh:
+        assert fh.read() == b"old\n"
+    assert retr(f, "lax.bin") == DATA
+    f.quit()
+
+
+def test_ccc_curl_default_mode(ftpenv, certs, tmp_path):
+    """curl --ftp-ssl-ccc (passive mode: no close_notify of its own) goes on in plain text
+    after CCC, and the server serves its next commands (clear data, as for a NAT)."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_ccc=True))
+    base = "ftp://127.0.0.1:%d/" % srv.port
+    ccc = dict(ssl_mode="--ftp-ssl-control", timeout=30)
+    got = curl_ftps(srv, "--ftp-ssl-ccc", base + "hello.txt", base + "docs/a.txt",
+                    **ccc).stdout
+    assert got == HELLO + b"file a\n"
+    up = tmp_path / "c.bin"
+    up.write_bytes(DATA)
+    curl_ftps(srv, "--ftp-ssl-ccc", "-T", str(up), base + "c.bin", **ccc)
+    with open(ftpenv.home("alice", "c.bin"), "rb") as fh:
+        assert fh.read() == DATA
+
+
+@pytest.fixture(scope="session")
+def chain_certs(tmp_path_factory):
+    """A root CA, an intermediate, a leaf signed by the root and one by the intermediate."""
+    d = tmp_path_factory.mktemp("chain")
+
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, timeout=60,
+                       cwd=str(d))
+
+    ext = d / "ca.ext"
+    ext.write_text("basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n")
+    leaf_ext = d / "leaf.ext"
+    leaf_ext.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("req", "-x509", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-days", "2", "-subj", "/CN=Test Root", "-keyout", "root.key", "-out", "root.crt",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=keyCertSign")
+    for name, issuer, extfile in (("inter", "root", ext), ("leaf1", "root", leaf_ext),
+                                  ("leaf2", "inter", leaf_ext)):
+        run("req", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-subj", "/CN=" + name, "-keyout", name + ".key", "-out", name + ".csr")
+        run("x509", "-req", "-in", name + ".csr", "-CA", issuer + ".crt", "-CAkey",
+            issuer + ".key", "-CAcreateserial", "-days", "2", "-extfile", str(extfile),
+            "-out", name + ".crt")
+    cadir = d / "cadir"
+    cadir.mkdir()
+    (cadir / "root.pem").write_bytes((d / "root.crt").read_bytes())
+    run("rehash", str(cadir))
+    return d
+
+
+@pytest.mark.parametrize("case", ["self-signed", "root-signed", "with-intermediate",
+                                  "missing-intermediate"])
+def test_chain_warning_only_when_incomplete(ftpenv, certs, chain_certs, case):
+    """The chain warning is logged only when the issuer of the server certificate is
+    neither in its file nor among the system's CAs."""
+    if not (ftpenv.syslog and ftpenv.syslog.active):
+        pytest.skip("SKIPPED: cannot read syslog here")
+    d = chain_certs
+    if case == "self-signed":
+        crt, key = certs["rsa"]
+    elif case == "root-signed":
+        crt, key = str(d / "leaf1.crt"), str(d / "leaf1.key")
+    else:
+        crt, key = str(d / "leaf2.crt"), str(d / "leaf2.key")
+        if case == "with-intermediate":
+            crt = str(d / "leaf2-chain.crt")
+            with open(crt, "wb") as fh:
+                fh.write((d / "leaf2.crt").read_bytes() + (d / "inter.crt").read_bytes())
+    env = ftpenv.env
+    ftpenv.env = lambda: dict(env(), SSL_CERT_DIR=str(d / "cadir"))   # the "system" CAs
+    srv = ftpenv.inetd(tls_cert_file=crt, tls_key_file=key)
+    f = tls_client(srv)
+    assert retr(f, "hello.txt") == HELLO
+    f.quit()
+    ftpenv.wait_session_gone()
+    warned = [l for l in ftpenv.syslog_lines()
+              if re.search(r"incomplete certificate chain|no intermediate certificates", l)
+              and crt in l]
+    assert bool(warned) == (case == "missing-intermediate"), warned
+    if warned:
+        assert "CN = inter" in warned[0] or "CN=inter" in warned[0], warned

@@ -367,6 +367,32 @@ TEST(time_val_range)
 	ASSERT_EQ_INT(list_time_val(T_OLD, tv, 14), -1);
 }
 
+/* MFMT's time-val: real dates only, a fraction of up to nine digits. */
+TEST(parse_time_val)
+{
+	static const char *bad[] = {
+		"2020010203040", "20200102030405.", "2020010203040x", "20201301000000",
+		"20200230000000", "20200101240000", "20200101006000", "20200101000061",
+		"20200102030405,5", "20200102030405.1234567890", "-2020010203040",
+	};
+	struct timespec ts;
+	size_t i;
+
+	ASSERT_EQ_INT(list_parse_time_val("20200102030405", 14, &ts), 0);
+	ASSERT_TRUE(ts.tv_sec == T_OLD && ts.tv_nsec == 0);
+	ASSERT_EQ_INT(list_parse_time_val("20200102030405 rest", 14, &ts), 0);
+	ASSERT_EQ_INT(list_parse_time_val("20200102030405.25", 17, &ts), 0);
+	ASSERT_TRUE(ts.tv_sec == T_OLD && ts.tv_nsec == 250000000L);
+	ASSERT_EQ_INT(list_parse_time_val("20240229235959.123456789", 24, &ts), 0);
+	ASSERT_TRUE(ts.tv_nsec == 123456789L);
+	ASSERT_EQ_INT(list_parse_time_val("19691231235959", 14, &ts), 0);
+	ASSERT_TRUE(ts.tv_sec == -1);
+	ASSERT_EQ_INT(list_parse_time_val("00000101000000", 14, &ts), 0);
+	ASSERT_EQ_INT(list_parse_time_val("99991231235959", 14, &ts), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ASSERT_EQ_INT(list_parse_time_val(bad[i], strlen(bad[i]), &ts), -1);
+}
+
 static int
 t_collect(const char *path, void *arg)
 {

@@ -182,6 +182,16 @@ TEST(net_networks)
 	ASSERT_TRUE(!net_in_networks(&a, "192.168.1.21,10.0.0.0/8"));
 	ASSERT_TRUE(net_in_networks(&a, "0.0.0.0/0"));
 	ASSERT_TRUE(!net_in_networks(&a, "192.168.0.0/40 bogus/8 192.168.1.0/"));
+	ASSERT_TRUE(net_in_networks(&a, "alice @staff 192.168.1.16/28"));
+	ASSERT_TRUE(!net_in_networks(&a, "192.168.1.0/25x ::/0"));
 	ASSERT_EQ_INT(net_pton(AF_INET6, "::1", &a), 0);
 	ASSERT_TRUE(!net_in_networks(&a, "0.0.0.0/0"));
+	ASSERT_TRUE(net_in_networks(&a, "::1"));
+	ASSERT_TRUE(net_in_networks(&a, "fe80::/10,::1/128"));
+	ASSERT_TRUE(!net_in_networks(&a, "::2/127 ::1/129"));
+	ASSERT_EQ_INT(net_pton(AF_INET6, "2001:db8:abcd::17", &a), 0);
+	ASSERT_TRUE(net_in_networks(&a, "2001:db8::/32"));
+	ASSERT_TRUE(net_in_networks(&a, "2001:db8:abc8::/45"));
+	ASSERT_TRUE(!net_in_networks(&a, "2001:db8:abc0::/46"));
+	ASSERT_TRUE(net_in_networks(&a, "::/0"));
 }
