@@ -32,6 +32,7 @@ re-exports both.  Only the Python stdlib and pytest are used.
 import errno
 import glob
 import os
+import random
 import re
 import shlex
 import shutil
@@ -161,23 +162,29 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def free_port_block(n, host="127.0.0.1"):
-    """The first of N consecutive ports that are free on HOST (for a passive range)."""
-    start = 20000 + (os.getpid() * 37) % 10000      # below the ephemeral ports
-    for base in list(range(start, 32000 - n, n + 3)) + list(range(10000, start, n + 3)):
-        socks = []
+def _port_free(port, host):
+    """True if nothing holds PORT on HOST, not even a connection in TIME_WAIT."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         try:
-            for p in range(base, base + n):
-                s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-                socks.append(s)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.bind((host, p))
-            return base
+            s.bind((host, port))            # no SO_REUSEADDR: TIME_WAIT counts as taken
         except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
+            return False
+    return True
+
+
+def free_port_block(n, host="0.0.0.0"):
+    """The first of N consecutive free ports below the kernel's ephemeral range (for a
+    passive range), chosen at random so that parallel runs do not collide."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            eph_low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        eph_low = 32768
+    rnd = random.Random()
+    for _ in range(500):
+        low = rnd.randrange(10000, max(eph_low, 12000) - n)
+        if all(_port_free(p, host) for p in range(low, low + n)):
+            return low
     raise AssertionError("no block of %d free ports on %s" % (n, host))
 
 
