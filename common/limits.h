@@ -28,6 +28,8 @@
 #define MAX_FILE_LINES	1000	/* lines read from ftpusers, ftpchroot, shells, motd... */
 #define MSG_FILE_MAX	8192	/* bytes of a welcome/motd/.message file shown to a client */
 #define STOU_TRIES	100	/* candidate names STOU tries before giving up */
+#define MON_LOGIN_GRACE	2	/* seconds past login_timeout before the monitor ends a
+				   session whose control process has not */
 #define USER_GRACE_MS	2000	/* a user process may take this long to end after its control process */
 #define MAX_CONF_VALUE	1024	/* longest value in ftpd.conf or -o */
 

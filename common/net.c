@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -146,6 +147,36 @@ write_all(int fd, const void *p, size_t n)
 			return -1;
 		q += w;
 		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+write_within(int fd, const void *p, size_t n, int ms)
+{
+	struct pollfd pf = { fd, POLLOUT, 0 };
+	struct timespec now, end;
+	const char *q = p;
+	long left;
+	ssize_t w;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000L;
+	while (n > 0) {
+		if ((w = write(fd, q, n)) > 0) {
+			q += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == 0 || errno != EAGAIN)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (end.tv_sec - now.tv_sec) * 1000L + (end.tv_nsec - now.tv_nsec) / 1000000L;
+		if (left <= 0 || (poll(&pf, 1, (int)left) == -1 && errno != EINTR))
+			return -1;
 	}
 	return 0;
 }

@@ -38,6 +38,11 @@ int	 net_in_networks(const union sockaddr_u *a, const char *list);
 void	 net_tune_data(int fd);
 /* Write all N bytes of P to FD (any descriptor), again after EINTR; -1 on error. */
 int	 write_all(int fd, const void *p, size_t n);
+/*
+ * The same on a non-blocking descriptor, within MS milliseconds in all: -1 if
+ * the peer did not take the bytes in time (errno EAGAIN) or on error.
+ */
+int	 write_within(int fd, const void *p, size_t n, int ms);
 
 /*
  * The -D listener: bind per C's listen_* keywords (IPv4 and IPv6), accept,

@@ -63,6 +63,7 @@ struct tls_conn {
 	int	 bulk;		/* a data connection */
 	int	 failed;	/* fatal error: SSL_shutdown() must not be called */
 	int	 tcp_eof;	/* the peer closed TCP without close_notify */
+	int	 rd_ms, wr_ms;	/* tls_set_timeouts(); -1: as the descriptor blocks */
 };
 
 /* Append OpenSSL's error queue (emptying it) to B, entries joined by "; ". */
@@ -477,6 +478,22 @@ deadline(struct timespec *end, int seconds)
 	end->tv_sec += seconds > 0 ? seconds : 0;
 }
 
+/* END set MS milliseconds from now; NULL (no deadline) if MS is negative. */
+static const struct timespec *
+deadline_ms(struct timespec *end, int ms)
+{
+	if (ms < 0)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += ms / 1000;
+	end->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (end->tv_nsec >= 1000000000L) {
+		end->tv_sec++;
+		end->tv_nsec -= 1000000000L;
+	}
+	return end;
+}
+
 /* Why a TLS call failed with SSL error E (and errno ERRNO_). */
 static void
 io_why(int e, int errno_, char *why, size_t whysz)
@@ -536,6 +553,8 @@ io_wait(struct tls_conn *t, int r, const struct timespec *end, char *why,
 			return 0;
 		if (why != NULL)
 			str_copy(why, whysz, n == 0 ? "timed out" : strerror(errno));
+		if (n == 0)
+			errno = EAGAIN;	/* not an error of the connection: it may go on */
 		return -1;
 	}
 	if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_SSL)
@@ -543,6 +562,7 @@ io_wait(struct tls_conn *t, int r, const struct timespec *end, char *why,
 	if (why != NULL)
 		io_why(e, errno_, why, whysz);
 	ERR_clear_error();
+	errno = EPIPE;	/* the connection is over, whatever the last system call said */
 	return -1;
 }
 
@@ -568,6 +588,7 @@ tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout, char *why, size_t
 	ERR_clear_error();
 	t = xcalloc(1, sizeof(*t));
 	t->fd = fd;
+	t->rd_ms = t->wr_ms = -1;
 	if ((t->ssl = SSL_new(ctx->ssl)) == NULL || SSL_set_fd(t->ssl, fd) != 1) {
 		err_set(why, whysz, "cannot set up the TLS connection");
 		goto fail;
@@ -698,18 +719,23 @@ read_tcp_eof(const struct tls_conn *t, int r)
 ssize_t
 tls_read(struct tls_conn *t, void *p, size_t n)
 {
+	struct timespec end;
+	const struct timespec *endp;
 	size_t got = 0;
 	int r, e;
 
 	t->clean_eof = 0;
-	if (t->failed)
+	if (t->failed) {
+		errno = EPIPE;
 		return -1;
+	}
 	if (t->eof_next) {
 		t->clean_eof = 1;
 		return 0;
 	}
 	if (n > TLS_IO_MAX)
 		n = TLS_IO_MAX;
+	endp = deadline_ms(&end, t->rd_ms);
 	for (;;) {
 		ERR_clear_error();
 		if ((r = SSL_read(t->ssl, p, (int)n)) > 0)
@@ -719,7 +745,7 @@ tls_read(struct tls_conn *t, void *p, size_t n)
 			return 0;
 		}
 		t->tcp_eof = read_tcp_eof(t, r);
-		if (io_wait(t, r, NULL, NULL, 0) == -1)
+		if (io_wait(t, r, endp, NULL, 0) == -1)
 			return -1;
 	}
 	/* records already read ahead fill the rest of P without waiting */
@@ -770,6 +796,8 @@ ssize_t
 tls_write(struct tls_conn *t, const void *p, size_t n)
 {
 	const unsigned char *q = p;
+	struct timespec end;
+	const struct timespec *endp = deadline_ms(&end, t->wr_ms);
 	size_t left = n;
 	int r, chunk;
 
@@ -781,10 +809,17 @@ tls_write(struct tls_conn *t, const void *p, size_t n)
 		if ((r = SSL_write(t->ssl, q, chunk)) > 0) {
 			q += r;
 			left -= (size_t)r;
-		} else if (io_wait(t, r, NULL, NULL, 0) == -1)
+		} else if (io_wait(t, r, endp, NULL, 0) == -1)
 			return -1;
 	}
 	return (ssize_t)n;
+}
+
+void
+tls_set_timeouts(struct tls_conn *t, int rd_ms, int wr_ms)
+{
+	t->rd_ms = rd_ms;
+	t->wr_ms = wr_ms;
 }
 
 int

@@ -67,11 +67,19 @@ void		 tls_describe(const struct tls_conn *t, char *out, size_t outsz);
 /*
  * Read up to N bytes.  Returns >0 bytes, 0 on a clean close (close_notify),
  * -1 on error or an unclean end (a TCP close without close_notify); the
- * caller can tell the two apart with tls_clean_eof().
+ * caller can tell the two apart with tls_clean_eof().  -1 with errno EAGAIN:
+ * no whole record came within the read timeout (tls_set_timeouts()).
  */
 ssize_t		 tls_read(struct tls_conn *t, void *p, size_t n);
-/* Write all N bytes; -1 on error. */
+/* Write all N bytes; -1 on error (errno EAGAIN: not within the write timeout). */
 ssize_t		 tls_write(struct tls_conn *t, const void *p, size_t n);
+/*
+ * On a non-blocking descriptor (the control connection): how long one
+ * tls_read() may wait for the rest of a record (0: not at all, it fails with
+ * errno EAGAIN and the connection goes on) and one tls_write() for the peer to
+ * take its bytes.  -1 (the default): wait as long as the descriptor blocks.
+ */
+void		 tls_set_timeouts(struct tls_conn *t, int rd_ms, int wr_ms);
 /* Does the kernel encrypt what this (data) connection sends (kernel TLS)? */
 int		 tls_ktls_send(const struct tls_conn *t);
 /*

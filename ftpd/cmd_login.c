@@ -94,6 +94,7 @@ login_answer(struct session *s, struct msg *r)
 			die("monitor sent no relay");
 		s->relay_fd = r->fd;
 		s->logged_in = 1;
+		s->inflight = 1;	/* until the user process has said 230 */
 		msg_init(&init, REL_INIT, RELAY_MSG_MAX);
 		msg_put_u32(&init, s->mlst_facts);
 		buf_init(&sess, TLS_SESSION_MAX);

@@ -8,6 +8,7 @@
  * timers.  Never opens a file and never holds a privilege.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,23 +28,17 @@
 #include "session.h"
 #include "tls.h"
 
+#define CTL_READ_MAX	4096	/* bytes of client input read at once */
+#define CTL_CLOSE_MS	2000	/* how long the last reply may take to leave */
+
 static struct session *ctl_session;	/* for the fatal hook only */
 
-static void
-ctl_send(struct session *s, const char *p, size_t n)
-{
-	if (s->ctl_tls != NULL ? tls_write(s->ctl_tls, p, n) == -1 :
-	    write_all(s->client_out, p, n) == -1)
-		_exit(0);	/* the client is gone */
-}
-
-static void
-ctl_fatal(const char *why)
-{
-	(void)why;
-	if (ctl_session != NULL)
-		ctl_send(ctl_session, REPLY_FATAL, sizeof(REPLY_FATAL) - 1);
-}
+/* What the client sent and has not been turned into command lines yet. */
+struct ctl_input {
+	unsigned char	 buf[CTL_READ_MAX];
+	size_t		 pos, len;
+	struct linebuf	 lb;
+};
 
 static time_t
 now(void)
@@ -52,6 +47,41 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec;
+}
+
+/*
+ * Send a reply.  A client that does not take it within the idle timeout (a
+ * client that pipelines commands and never reads) has gone as far as the
+ * session is concerned; the last reply of a closing session gets a short
+ * bound.
+ */
+static void
+ctl_send(struct session *s, const char *p, size_t n)
+{
+	int ms = s->quitting ? CTL_CLOSE_MS : (int)s->idle_timeout * 1000;
+	int r;
+
+	if (s->ctl_tls != NULL) {
+		tls_set_timeouts(s->ctl_tls, 0, ms);
+		r = tls_write(s->ctl_tls, p, n) == -1 ? -1 : 0;
+	} else
+		r = write_within(s->client_out, p, n, ms);
+	if (r == -1) {
+		if (errno == EAGAIN && !s->quitting)
+			log_msg(LOG_INFO, "%s: the client took no reply for %d seconds: closing",
+			    s->peer_str, ms / 1000);
+		_exit(0);	/* the client is gone */
+	}
+}
+
+static void
+ctl_fatal(const char *why)
+{
+	(void)why;
+	if (ctl_session != NULL) {
+		ctl_session->quitting = 1;
+		ctl_send(ctl_session, REPLY_FATAL, sizeof(REPLY_FATAL) - 1);
+	}
 }
 
 /* Hand one complete line to whoever answers it. */
@@ -78,6 +108,7 @@ ctl_line(struct session *s, enum line_event ev, const char *line)
 	if (msg_send(s->relay_fd, &m) == -1)
 		die("user process gone");
 	msg_free(&m);
+	s->inflight = 1;	/* no other line is run until the user process is ready */
 }
 
 /* A TLS ClientHello where a command was expected: the client wants ftpsd. */
@@ -92,34 +123,54 @@ ctl_check_hello(struct session *s, const unsigned char *in, ssize_t n)
 	_exit(0);
 }
 
-/* Read what the client sent; returns -1 when the client has gone. */
+/*
+ * Read what the client sent into IN (which is empty); -1 when the client has
+ * gone.  The socket does not block: a TLS record whose rest has not come yet
+ * waits for the next poll().
+ */
 static int
-ctl_read_client(struct session *s, struct linebuf *lb)
+ctl_read_client(struct session *s, struct ctl_input *in)
 {
-	unsigned char in[4096];
-	enum line_event ev;
 	ssize_t n;
-	size_t off = 0;
 
-	if (s->ctl_tls != NULL)
-		n = tls_read(s->ctl_tls, in, sizeof(in));
-	else
-		n = read(s->client_in, in, sizeof(in));
-	if (n == -1 && s->ctl_tls == NULL && (errno == EINTR || errno == EAGAIN))
+	if (s->ctl_tls != NULL) {
+		tls_set_timeouts(s->ctl_tls, 0, (int)s->idle_timeout * 1000);
+		n = tls_read(s->ctl_tls, in->buf, sizeof(in->buf));
+	} else
+		n = read(s->client_in, in->buf, sizeof(in->buf));
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0)
 		return -1;
-	ctl_check_hello(s, in, n);
-	while (off < (size_t)n && !s->quitting && !s->discard_input) {
-		off += linebuf_feed(lb, in + off, (size_t)n - off, &ev);
-		if (ev != LINE_NONE)
-			ctl_line(s, ev, lb->line);
-	}
-	if (s->discard_input) {	/* AUTH: nothing read in clear is kept */
-		s->discard_input = 0;
-		linebuf_init(lb);
-	}
+	ctl_check_hello(s, in->buf, n);
+	in->pos = 0;
+	in->len = (size_t)n;
 	return 0;
+}
+
+/*
+ * Run the complete lines in IN, one at a time, until one is relayed to the
+ * user process (its answer is awaited before the next line: commands are
+ * answered in order, and neither process can block the other).  Each complete
+ * line restarts the idle timer.
+ */
+static void
+ctl_feed(struct session *s, struct ctl_input *in, time_t *last)
+{
+	enum line_event ev;
+
+	while (in->pos < in->len && !s->inflight && !s->quitting) {
+		in->pos += linebuf_feed(&in->lb, in->buf + in->pos, in->len - in->pos, &ev);
+		if (ev == LINE_NONE)
+			continue;
+		*last = now();
+		ctl_line(s, ev, in->lb.line);
+		if (s->discard_input) {	/* AUTH: nothing read in clear is kept */
+			s->discard_input = 0;
+			in->pos = in->len = 0;
+			linebuf_init(&in->lb);
+		}
+	}
 }
 
 /*
@@ -143,8 +194,13 @@ int
 control_start_tls(struct session *s)
 {
 	char why[256], desc[200];
+	long secs = s->conf->tls_handshake_timeout, left;
 
-	s->ctl_tls = tls_accept(s->tls_ctx, s->client_in, TLS_CONTROL, (int)s->conf->tls_handshake_timeout,
+	/* before login, a handshake may not outlast the login deadline */
+	left = s->login_start + s->conf->login_timeout - now();
+	if (!s->logged_in && left < secs)
+		secs = left > 1 ? left : 1;
+	s->ctl_tls = tls_accept(s->tls_ctx, s->client_in, TLS_CONTROL, (int)secs,
 	    why, sizeof(why));
 	if (s->ctl_tls == NULL) {
 		log_msg(LOG_NOTICE, "%s: control TLS handshake failed: %s", s->peer_str, why);
@@ -197,12 +253,13 @@ control_end_login(struct session *s)
 	s->relay_fd = -1;
 	s->logged_in = 0;
 	s->busy = 0;
+	s->inflight = 0;
 }
 
 
 /* One message from the user process. */
 static void
-ctl_relay(struct session *s, time_t *login_start)
+ctl_relay(struct session *s)
 {
 	struct msg m;
 	const void *p;
@@ -219,6 +276,8 @@ ctl_relay(struct session *s, time_t *login_start)
 		die("relay: unexpected descriptor");
 	if (m.type == REL_REPLY && msg_get_bytes(&m, &p, &n) == 0)
 		ctl_send(s, p, n);
+	else if (m.type == REL_READY)
+		s->inflight = 0;
 	else if (m.type == REL_BUSY && msg_get_u8(&m, &u8) == 0)
 		s->busy = u8;
 	else if (m.type == REL_IDLE && msg_get_u32(&m, &u32) == 0)
@@ -227,42 +286,66 @@ ctl_relay(struct session *s, time_t *login_start)
 		control_end_login(s);
 		s->have_user = 0;
 		s->quitting = u8 != END_REIN;
-		*login_start = now();
+		s->login_start = now();
 	} else
 		die("relay: bad message %u", m.type);
 	msg_free(&m);
 }
 
-/* Milliseconds until the next timeout, and the reply if it fires. */
+/*
+ * Milliseconds until the next timeout (-1: none), and its length in SECS: the
+ * idle timer counts from the last complete command and stops while a
+ * transfer runs or a command is being answered; the login timer counts from
+ * the connection (or the last logout) and never stops.
+ */
 static int
-ctl_timeout(const struct session *s, time_t last, time_t login_start, long *secs)
+ctl_timeout(const struct session *s, time_t last, long *secs)
 {
 	time_t t = now(), end;
 
-	if (s->busy)
+	if (s->logged_in && (s->busy || s->inflight))
 		return -1;
 	*secs = s->idle_timeout;
 	end = last + s->idle_timeout;
-	if (!s->logged_in && login_start + s->conf->login_timeout < end) {
-		end = login_start + s->conf->login_timeout;
+	if (!s->logged_in && s->login_start + s->conf->login_timeout < end) {
+		end = s->login_start + s->conf->login_timeout;
 		*secs = s->conf->login_timeout;
 	}
 	return end <= t ? 0 : (int)((end - t) * 1000);
 }
 
+/* Set up the client connection: non-blocking, Synch in the stream, no Nagle. */
+static void
+ctl_socket(struct session *s)
+{
+	int fl = fcntl(s->client_in, F_GETFL);
+
+	if (fl == -1 || fcntl(s->client_in, F_SETFL, fl | O_NONBLOCK) == -1)
+		die("fcntl: %s", strerror(errno));
+	/*
+	 * Telnet Synch: keep the urgent byte in the stream so that "IAC IP IAC DM"
+	 * reads the same however the client marked it urgent (RFC 959 4.1.3).
+	 */
+	setsockopt(s->client_in, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 }, sizeof(int));
+	/* replies are whole lines: no Nagle/delayed-ACK stall between commands */
+	setsockopt(s->client_in, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+}
+
 void
 control_run(struct session *s)
 {
-	struct linebuf lb;
+	static struct ctl_input in;
 	struct pollfd pfd[2];
-	time_t last = now(), login_start = last;
+	time_t last;
 	long secs = 0;
-	int ms;
+	int ms, r, want;
 
 	ctl_session = s;
 	s->send = ctl_send;
 	log_set_fatal_hook(ctl_fatal);
-	linebuf_init(&lb);
+	linebuf_init(&in.lb);
+	s->login_start = last = now();
+	ctl_socket(s);
 	if (s->implicit) {	/* ftpsd: TLS first, then the greeting (MS-FTPS) */
 		if (control_start_tls(s) == -1)
 			_exit(0);
@@ -272,41 +355,40 @@ control_run(struct session *s)
 	} else if (s->tls_ctx == NULL)
 		log_msg(LOG_WARNING, "%s: no TLS certificate configured: plain FTP only, "
 		    "passwords travel in clear", s->peer_str);
-	/*
-	 * Telnet Synch: keep the urgent byte in the stream so that "IAC IP IAC DM"
-	 * reads the same however the client marked it urgent (RFC 959 4.1.3).
-	 */
-	setsockopt(s->client_in, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 }, sizeof(int));
-	/* replies are whole lines: no Nagle/delayed-ACK stall between commands */
-	setsockopt(s->client_in, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	while (!s->quitting) {
-		ms = ctl_timeout(s, last, login_start, &secs);
-		if (s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
+		ctl_feed(s, &in, &last);
+		if (s->quitting)
+			break;
+		ms = ctl_timeout(s, last, &secs);
+		/* read the client only when every line read so far has been answered */
+		want = !s->inflight && in.pos == in.len;
+		if (want && s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
 			ms = 0;	/* decrypted bytes wait: do not sleep on the socket */
 		pfd[0].fd = s->client_in;
-		pfd[0].events = POLLIN;
+		pfd[0].events = want ? POLLIN : 0;	/* else only a reset or hang-up */
 		pfd[1].fd = s->relay_fd;
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;	/* not polled without a relay, which a login may open */
-		int r = poll(pfd, s->relay_fd != -1 ? 2 : 1, ms);
+		r = poll(pfd, s->relay_fd != -1 ? 2 : 1, ms);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
 			die("poll: %s", strerror(errno));
-		if (r == 0 && s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
+		if (r == 0 && want && s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
 			pfd[0].revents = POLLIN;
 		else if (r == 0) {
 			log_msg(LOG_INFO, "%s: timeout after %ld seconds", s->peer_str, secs);
+			s->quitting = 1;
 			reply(s, FTP_CLOSING, "Timeout (%ld seconds): closing control connection.", secs);
 			break;
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (ctl_read_client(s, &lb) == -1)
+		if (want && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (ctl_read_client(s, &in) == -1)
 				break;
-			last = now();
-		}
+		} else if (pfd[0].revents & (POLLHUP | POLLERR))
+			break;	/* the client reset the connection while a command ran */
 		if (s->relay_fd != -1 && (pfd[1].revents & (POLLIN | POLLHUP)))
-			ctl_relay(s, &login_start);
+			ctl_relay(s);
 	}
 	_exit(0);
 }

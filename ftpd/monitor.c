@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth_pam.h"
@@ -96,6 +97,15 @@ mon_stop_user(struct mon *m)
 	kill(m->usr_pid, SIGTERM);
 }
 
+static time_t
+mon_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 /* Wait for the user process to end, then close its PAM session. */
 void
 mon_end_login(struct mon *m)
@@ -106,6 +116,7 @@ mon_end_login(struct mon *m)
 	if (m->usr_pid > 0) {
 		mon_reap(m, m->usr_pid, "user", 0);
 		m->usr_pid = 0;
+		m->login_start = mon_now();	/* REIN: a new login deadline */
 	}
 	pam_login_end(m->pam);
 	m->pam = NULL;
@@ -247,22 +258,45 @@ mon_dispatch(struct mon *m, struct msg *req, unsigned from)
 	die("monitor: unknown request %u", req->type);
 }
 
+/*
+ * Milliseconds left before the login deadline, which the monitor enforces
+ * itself (the control process keeps it too, unless it is stuck or
+ * compromised); -1 while a user is logged in.
+ */
+static int
+mon_login_left(const struct mon *m)
+{
+	long left = m->login_start + m->s->conf->login_timeout + MON_LOGIN_GRACE - mon_now();
+
+	if (m->usr_pid > 0)
+		return -1;
+	return left > 0 ? (int)(left * 1000) : 0;
+}
+
 /* Serve requests until the control process is gone. */
 static void
 mon_loop(struct mon *m)
 {
 	struct pollfd pfd[2];
 	struct msg req;
+	int r;
 
 	for (;;) {
 		pfd[0].fd = m->ctl_fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = m->usr_fd;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, m->usr_fd != -1 ? 2 : 1, -1) == -1) {
+		if ((r = poll(pfd, m->usr_fd != -1 ? 2 : 1, mon_login_left(m))) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
+		}
+		if (r == 0) {
+			log_msg(LOG_NOTICE, "%s: no login within %ld seconds: ending the session",
+			    m->s->peer_str, m->s->conf->login_timeout);
+			kill(m->ctl_pid, SIGKILL);
+			m->ctl_killed = SIGKILL;
+			return;
 		}
 		if (m->usr_fd != -1 && (pfd[1].revents & (POLLIN | POLLHUP))) {
 			if (msg_recv(m->usr_fd, &req, PRIV_MSG_MAX) == -1) {
@@ -481,6 +515,7 @@ monitor_run(struct session *s)
 	m.s = s;
 	m.usr_fd = -1;
 	m.ctl_fd = sp[0];
+	m.login_start = mon_now();
 	m.ctl_pid = mon_start_control(s, sp);
 	close(sp[1]);
 	/* from here on the monitor holds no client descriptor */
@@ -497,7 +532,7 @@ monitor_run(struct session *s)
 		m.usr_pid = 0;
 	}
 	mon_end_login(&m);
-	mon_reap(&m, m.ctl_pid, "control", 0);
+	mon_reap(&m, m.ctl_pid, "control", m.ctl_killed);
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "session from %s closed", s->peer_str);
 }

@@ -20,6 +20,8 @@ struct mon {
 	struct pam_login	*pam;		/* the open PAM session, if any */
 	int			 fails;		/* failed logins on this connection */
 	int			 tls;		/* the login came over a TLS control connection */
+	time_t			 login_start;	/* no user logged in since (the login deadline) */
+	int			 ctl_killed;	/* the signal the monitor ended the control process with */
 };
 
 /* monitor.c */

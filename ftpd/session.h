@@ -35,7 +35,8 @@ enum {
 	REL_BUSY,	/* user -> control: u8 transfer running (suspends the idle timer) */
 	REL_IDLE,	/* user -> control: u32 new idle timeout (SITE IDLE) */
 	REL_END,	/* user -> control: u8 END_* why the user process ends */
-	REL_PROT	/* control -> user: u8 prot, u8 TLS state, bytes client cert digest */
+	REL_PROT,	/* control -> user: u8 prot, u8 TLS state, bytes client cert digest */
+	REL_READY	/* user -> control: the last command is answered; send the next */
 };
 #define END_QUIT	0
 #define END_REIN	1
@@ -74,6 +75,8 @@ struct session {
 	int		 relay_fd;		/* control <-> user process, -1 before login */
 	long		 idle_timeout;
 	int		 busy;			/* a transfer runs: no idle timeout */
+	int		 inflight;		/* a relayed command awaits REL_READY */
+	time_t		 login_start;		/* the login timer counts from here */
 	char		 user[MAX_USER + 1];	/* from USER, before login */
 	int		 have_user;
 	int		 prelogin_errors;

@@ -42,6 +42,18 @@ usr_send(struct session *s, const char *p, size_t n)
 	msg_free(&m);
 }
 
+/* Tell the control process that the last command is answered (REL_READY). */
+static void
+usr_ready(struct session *s)
+{
+	struct msg m;
+
+	msg_init(&m, REL_READY, 8);
+	if (msg_send(s->relay_fd, &m) == -1)
+		_exit(0);	/* the control process is gone */
+	msg_free(&m);
+}
+
 void
 user_end(struct session *s, int why)
 {
@@ -188,8 +200,10 @@ usr_relay(struct session *s)
 			buf_reset(&s->queued);	/* one command waits for the transfer */
 			buf_puts(&s->queued, line);
 			s->have_queued = 1;
-		} else
+		} else {
 			cmd_dispatch(s, line);
+			usr_ready(s);
+		}
 	} else
 		die("relay: bad message %u", m.type);
 	msg_free(&m);
@@ -210,6 +224,7 @@ usr_xfer_done(struct session *s)
 		s->have_queued = 0;
 		str_copy(line, sizeof(line), buf_cstr(&s->queued));
 		cmd_dispatch(s, line);
+		usr_ready(s);
 	}
 }
 
@@ -224,6 +239,7 @@ user_run(struct session *s, const struct creds *cr, int relay, int mon)
 	s->logged_in = 1;
 	s->prelogin_errors = 0;
 	usr_login(s, cr);
+	usr_ready(s);
 	for (;;) {
 		pfd[0].fd = s->have_queued ? -1 : s->relay_fd;
 		pfd[0].events = POLLIN;
