@@ -1,0 +1,277 @@
+"""Hostile clients: stalled, slow, flooding and pipelining ones never hold a session.
+
+Each test plays one client an attacker would write, against the timeouts an
+administrator sets (login_timeout and idle_timeout of a few seconds), and checks
+that the session ends within them (plus a second) and leaves no process behind.
+"""
+
+import os
+import signal
+import socket
+import ssl
+import threading
+import time
+
+import pytest
+
+import ftpdtest
+from ftpclient import tls_context
+from ftpdtest import NOBODY_UID, SLOW, USERS, descendants, proc_status, wait_for
+from test_tls import certs, tls_opts  # noqa: F401  (certs is a fixture)
+
+ALICE_PW = USERS["alice"]["pw"]
+LIMIT = 5                       # login_timeout and idle_timeout of these tests
+SLACK = 1.5 * SLOW              # how much later than LIMIT the session may end
+
+
+def read_reply(f):
+    """One (possibly multi-line) reply from binary file F: its last line."""
+    while True:
+        line = f.readline()
+        if not line:
+            raise EOFError("connection closed")
+        if len(line) < 4 or line[3:4] == b" ":
+            return line
+
+
+def closed_within(sock, seconds):
+    """Wait until the server closes SOCK (EOF or reset); how long it took."""
+    start = time.monotonic()
+    sock.settimeout(seconds + 10 * SLOW)
+    try:
+        while sock.recv(65536):
+            pass
+    except (ConnectionResetError, socket.timeout, ssl.SSLError, OSError):
+        pass
+    return time.monotonic() - start
+
+
+def assert_ends_in_time(ftpenv, sock, limit, what):
+    took = closed_within(sock, limit)
+    assert took <= limit + SLACK, "%s: the session lasted %.1f s (limit %d s)" % (
+        what, took, limit)
+    left = ftpenv.wait_session_gone()
+    assert left == [], "%s: processes left:\n%s" % (what, ftpdtest.describe_procs(left))
+
+
+def auth_tls(srv):
+    """A connection after AUTH TLS and the handshake: (raw socket fd owner, TLS socket)."""
+    raw = socket.create_connection((srv.host, srv.port), timeout=10)
+    f = raw.makefile("rb")
+    read_reply(f)
+    raw.sendall(b"AUTH TLS\r\n")
+    assert read_reply(f).startswith(b"234")
+    return tls_context().wrap_socket(raw, server_hostname="localhost")
+
+
+def tls_reply(t):
+    buf = b""
+    while not buf.endswith(b"\r\n") or (len(buf.splitlines()[-1]) >= 4 and
+                                        buf.splitlines()[-1][3:4] == b"-"):
+        chunk = t.recv(4096)
+        if not chunk:
+            raise EOFError("connection closed")
+        buf += chunk
+    return buf
+
+
+def tls_login(srv):
+    """A TLS connection on which alice is logged in."""
+    t = auth_tls(srv)
+    t.sendall(b"USER alice\r\n")
+    tls_reply(t)
+    t.sendall(b"PASS %s\r\n" % ALICE_PW.encode())
+    assert tls_reply(t).startswith(b"230")
+    return t
+
+
+# --------------------------------------------------------------------------
+# 1. stalled TLS clients: every read and handshake has a deadline
+
+def test_stalled_mid_record_after_auth(ftpenv, certs):
+    """After AUTH TLS, 3 bytes of a record header and then nothing: the login timeout
+    still ends the session."""
+    srv = ftpenv.inetd(**tls_opts(certs, login_timeout=LIMIT, idle_timeout=60))
+    t = auth_tls(srv)
+    os.write(t.fileno(), b"\x17\x03\x03")      # raw bytes under the TLS layer
+    start = time.monotonic()
+    assert_ends_in_time(ftpenv, t, LIMIT, "mid-record after AUTH TLS")
+    assert time.monotonic() - start >= LIMIT - 1.5
+
+
+def test_stalled_mid_handshake(ftpenv, certs):
+    """After AUTH TLS, half a ClientHello: the handshake ends at the login deadline,
+    not after tls_handshake_timeout."""
+    srv = ftpenv.inetd(**tls_opts(certs, login_timeout=LIMIT, tls_handshake_timeout=60))
+    raw = socket.create_connection((srv.host, srv.port), timeout=10)
+    f = raw.makefile("rb")
+    read_reply(f)
+    raw.sendall(b"AUTH TLS\r\n")
+    assert read_reply(f).startswith(b"234")
+    raw.sendall(bytes.fromhex("160301020001"))     # a record header promising more
+    assert_ends_in_time(ftpenv, raw, LIMIT, "mid-handshake")
+
+
+def test_stalled_mid_record_after_login(ftpenv, certs):
+    """Logged in over TLS, then 3 bytes of a record: the idle timeout ends the session."""
+    srv = ftpenv.inetd(**tls_opts(certs, idle_timeout=LIMIT))
+    t = tls_login(srv)
+    os.write(t.fileno(), b"\x17\x03\x03")
+    assert_ends_in_time(ftpenv, t, LIMIT, "mid-record after login")
+
+
+def test_stalled_ftpsd(ftpenv, certs):
+    """ftpsd: after the greeting, 3 bytes of a record: the login timeout holds; and a
+    client that never finishes its handshake is dropped at the login deadline too."""
+    ftpsd = os.path.join(os.path.dirname(ftpenv.ftpd), "ftpsd")
+    env = ftpdtest.FtpEnv(ftpd=ftpsd, syslog=ftpenv.syslog)
+    try:
+        srv = env.inetd(**tls_opts(certs, login_timeout=LIMIT, tls_handshake_timeout=60))
+        raw = socket.create_connection((srv.host, srv.port), timeout=10)
+        t = tls_context().wrap_socket(raw, server_hostname="localhost")
+        assert tls_reply(t).startswith(b"220")
+        os.write(t.fileno(), b"\x17\x03\x03")
+        assert_ends_in_time(env, t, LIMIT, "ftpsd mid-record")
+        raw = socket.create_connection((srv.host, srv.port), timeout=10)
+        raw.sendall(bytes.fromhex("160301020001"))
+        assert_ends_in_time(env, raw, LIMIT, "ftpsd mid-handshake")
+    finally:
+        env.cleanup()
+        env.remove()
+
+
+# --------------------------------------------------------------------------
+# 2. slow clients
+
+def test_one_byte_every_two_seconds(ftpenv):
+    """A client that sends a byte every 2 s and never a newline: the idle timer counts
+    from the last complete command, so the session ends at the idle timeout."""
+    srv = ftpenv.inetd(idle_timeout=LIMIT, login_timeout=120)
+    s = socket.create_connection((srv.host, srv.port), timeout=10)
+    read_reply(s.makefile("rb"))
+    stop = threading.Event()
+
+    def drip():
+        while not stop.wait(2):
+            try:
+                s.send(b"N")
+            except OSError:
+                return
+    th = threading.Thread(target=drip, daemon=True)
+    th.start()
+    try:
+        assert_ends_in_time(ftpenv, s, LIMIT, "one byte every 2 s")
+    finally:
+        stop.set()
+        th.join(5)
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_pipelined_replies_never_read(ftpenv, certs, tls):
+    """A client that pipelines FEAT and never reads a reply: once nothing more can be
+    sent to it, the session ends within the idle timeout."""
+    srv = ftpenv.inetd(**tls_opts(certs, idle_timeout=LIMIT))
+    if tls:
+        s = auth_tls(srv)
+    else:
+        s = socket.create_connection((srv.host, srv.port), timeout=10)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(0.5)
+    line = b"FEAT\r\n" * 1000
+    deadline = time.monotonic() + 30 * SLOW
+    while time.monotonic() < deadline:       # until the server stops reading
+        try:
+            s.sendall(line)
+        except (socket.timeout, ssl.SSLWantWriteError):
+            break
+        except OSError:
+            break
+    start = time.monotonic()
+    left = ftpenv.wait_session_gone(timeout=LIMIT + SLACK + 5)
+    took = time.monotonic() - start
+    assert left == [], "processes left:\n" + ftpdtest.describe_procs(left)
+    assert took <= LIMIT + SLACK, "the session lasted %.1f s after the client stalled" % took
+    s.close()
+
+
+# --------------------------------------------------------------------------
+# 3. pipelining: every command answered, in order
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_ten_thousand_pipelined_commands(ftpenv, certs, tls):
+    """10,000 pipelined commands after login get 10,000 replies, in order."""
+    n = 10000
+    srv = ftpenv.inetd(**tls_opts(certs, tls_required="none" if not tls else "login"))
+    if tls:
+        s = tls_login(srv)
+        f = s.makefile("rb")
+    else:
+        s = socket.create_connection((srv.host, srv.port), timeout=10)
+        f = s.makefile("rb")
+        read_reply(f)
+        s.sendall(b"USER alice\r\nPASS %s\r\n" % ALICE_PW.encode())
+        read_reply(f)
+        assert read_reply(f).startswith(b"230")
+    cmds = b"".join(b"NOOP\r\n" if i % 2 else b"PWD\r\n" for i in range(n))
+    errors = []
+
+    def send():
+        try:
+            s.sendall(cmds)
+        except OSError as e:
+            errors.append(e)
+    th = threading.Thread(target=send, daemon=True)
+    s.settimeout(30 * SLOW)
+    start = time.monotonic()
+    th.start()
+    for i in range(n):
+        r = read_reply(f)
+        assert r.startswith(b"200" if i % 2 else b"257"), (i, r)
+    th.join(10)
+    assert not errors, errors
+    s.sendall(b"QUIT\r\n")
+    assert read_reply(f).startswith(b"221")
+    assert time.monotonic() - start < 30 * SLOW
+
+
+def test_pipelining_clients_that_hang_up(ftpenv):
+    """Five anonymous clients pipeline 2,000 commands each and hang up without reading:
+    no process is left."""
+    srv = ftpenv.inetd()
+    for _ in range(5):
+        s = socket.create_connection((srv.host, srv.port), timeout=10)
+        f = s.makefile("rb")
+        read_reply(f)
+        s.sendall(b"USER anonymous\r\nPASS x@\r\n")
+        read_reply(f)
+        read_reply(f)
+        s.settimeout(2)
+        try:
+            s.sendall(b"NOOP\r\n" * 2000)
+        except OSError:
+            pass
+        f.close()
+        s.close()
+    left = ftpenv.wait_session_gone()
+    assert left == [], "processes left:\n" + ftpdtest.describe_procs(left)
+
+
+# --------------------------------------------------------------------------
+# the monitor's own login deadline
+
+def test_monitor_ends_a_stuck_control_process(ftpenv):
+    """A control process that stops (here SIGSTOP) before login: the monitor ends the
+    session itself shortly after login_timeout."""
+    srv = ftpenv.inetd(login_timeout=LIMIT)
+    c = ftpenv.connect(srv)
+    mon = srv.pid_for(c)
+    ctl = wait_for(lambda: next((p for p in descendants(mon) if (proc_status(p) or {})
+                                 .get("Uid", [None])[0] == NOBODY_UID), None), 10)
+    assert ctl, "no control process"
+    os.kill(ctl, signal.SIGSTOP)
+    start = time.monotonic()
+    left = ftpenv.wait_session_gone(timeout=LIMIT + 10)
+    assert left == [], "processes left:\n" + ftpdtest.describe_procs(left)
+    assert time.monotonic() - start <= LIMIT + 2 + SLACK
+    if ftpenv.syslog and ftpenv.syslog.active:
+        assert any("no login within" in l for l in ftpenv.syslog_lines())
