@@ -49,7 +49,11 @@ log_set_fatal_hook(void (*hook)(const char *))
 	fatal_hook = hook;
 }
 
-/* Format into OUT, escaping control characters and bytes >= 0x7f as \ooo. */
+/*
+ * Format into OUT, escaping control characters and DEL as \ooo, so that no
+ * logged name can forge a log line; bytes >= 0x80 pass, so UTF-8 names stay
+ * readable.
+ */
 static void
 log_format(char *out, size_t outsz, const char *fmt, va_list ap)
 {

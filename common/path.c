@@ -41,6 +41,22 @@ path_split(const char *path, char *dir, size_t dirsz, char *base, size_t basesz)
 	return 0;
 }
 
+/* Append the reply form of byte C. */
+static void
+path_putc(struct buf *out, char c)
+{
+	buf_putc(out, c == '\n' ? PATH_NUL : c == PATH_NUL ? '?' : c);
+}
+
+void
+path_for_reply(struct buf *out, const char *path, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		path_putc(out, path[i]);
+}
+
 void
 path_quote(struct buf *out, const char *path)
 {
@@ -48,7 +64,7 @@ path_quote(struct buf *out, const char *path)
 	for (; *path != '\0'; path++) {
 		if (*path == '"')
 			buf_putc(out, '"');
-		buf_putc(out, *path);
+		path_putc(out, *path);
 	}
 	buf_putc(out, '"');
 }

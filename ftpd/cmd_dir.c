@@ -161,7 +161,7 @@ cmd_mlsd(struct session *s, const char *arg)
 void
 cmd_mlst(struct session *s, const char *arg)
 {
-	struct buf line = BUF_INIT(MAX_PATH * 2 + 512);
+	struct buf line = BUF_INIT(MAX_PATH * 2 + 512), shown = BUF_INIT(MAX_PATH * 4 + 512);
 	char cwd[MAX_PATH], path[MAX_PATH], why[128];
 	const char *target = arg != NULL && *arg ? arg : ".";
 
@@ -169,7 +169,12 @@ cmd_mlst(struct session *s, const char *arg)
 		str_copy(path, sizeof(path), target);
 	if (list_mlst_facts(target, path, s->mlst_facts, &line, why, sizeof(why)) == -1)
 		reply(s, FTP_NOPERM, "%s.", why);
-	else
-		reply(s, FTP_FILEOK, "Listing %s\n %s\nEnd", path, buf_cstr(&line));
+	else {
+		path_for_reply(&shown, path, strlen(path));
+		buf_puts(&shown, "\n ");
+		path_for_reply(&shown, buf_cstr(&line), line.len);
+		reply(s, FTP_FILEOK, "Listing %s\nEnd", buf_cstr(&shown));
+	}
 	buf_free(&line);
+	buf_free(&shown);
 }

@@ -135,7 +135,7 @@ open_temp(struct session *s, const char *arg, char *temp, size_t tempsz)
 			reply_errno(s, errno, "Could not create file");
 			return -1;
 		}
-		mode = st.st_mode & 07777;
+		mode = st.st_mode & 01777;	/* never a setuid or setgid upload */
 	}
 	if (str_fmt(temp, tempsz, "%s/.ftpd-upload.XXXXXX", dir) == -1) {
 		reply(s, FTP_BADNAME, "File name too long.");

@@ -150,6 +150,10 @@ site_chmod(struct session *s, const char *arg)
 		reply(s, FTP_BADARG, "Usage: SITE CHMOD <mode> <file>");
 		return;
 	}
+	if (mode & (S_ISUID | S_ISGID)) {
+		reply(s, FTP_NOPERM, "SITE CHMOD refused: no setuid or setgid files.");
+		return;
+	}
 	if (chmod(end + 1, (mode_t)mode) == -1)
 		reply(s, FTP_NOPERM, "SITE CHMOD failed: %s.", strerror(errno));
 	else
@@ -166,9 +170,19 @@ site_umask(struct session *s, const char *arg)
 		reply(s, FTP_OK, "Current UMASK is %03o.", (unsigned)s->umask);
 		return;
 	}
+	if (s->anonymous) {
+		reply(s, FTP_NOPERM, "Permission denied.");
+		return;
+	}
 	mask = strtol(arg, &end, 8);
 	if (end == arg || *end != '\0' || mask < 0 || mask > 0777) {
 		reply(s, FTP_BADARG, "Bad UMASK value.");
+		return;
+	}
+	/* a user may tighten the configured umask, never loosen it */
+	if (((mode_t)mask & (mode_t)s->conf->umask) != (mode_t)s->conf->umask) {
+		reply(s, FTP_NOPERM, "UMASK %03o refused: it must keep the bits of the "
+		    "server's %03o.", (unsigned)mask, (unsigned)s->conf->umask);
 		return;
 	}
 	s->umask = (mode_t)mask;

@@ -106,6 +106,10 @@ data_set_port(struct session *s, const union sockaddr_u *target, char *why, size
 		str_fmt(why, whysz, "Illegal PORT command: port 0.");
 		return -1;
 	}
+	if (net_same_addr(target, &s->local) && net_port(target) == net_port(&s->local)) {
+		str_fmt(why, whysz, "Illegal PORT command: that is this server's own control port.");
+		return -1;
+	}
 	s->data_addr = *target;
 	s->data_mode = DATA_PORT;
 	return 0;

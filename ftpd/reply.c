@@ -12,6 +12,7 @@
 #include "codes.h"
 #include "limits.h"
 #include "log.h"
+#include "path.h"
 #include "session.h"
 
 /* Append one line of TEXT (LEN bytes, no newline) sanitised. */
@@ -25,6 +26,8 @@ reply_line(struct buf *out, const char *text, size_t len)
 
 		if (c == 0xff)
 			buf_append(out, "\xff\xff", 2);
+		else if (c == (unsigned char)PATH_NUL)
+			buf_append(out, "", 1);		/* a path's line feed (RFC 959) */
 		else if (c < 0x20 || c == 0x7f)
 			buf_putc(out, '?');
 		else

@@ -12,7 +12,8 @@
  *    input or a step of the walk does not fit;
  *  - path_split()'s parts put back together give the path, the last one is a
  *    real name (not "", "." or "..", no '/');
- *  - path_quote() gives "..." with every '"' doubled, and nothing else.
+ *  - path_quote() gives "..." with every '"' doubled, each line feed as PATH_NUL,
+ *    and nothing else.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -132,7 +133,8 @@ check_quote(const char *path)
 	for (p++; p < buf_cstr(&q) + q.len - 1; p++, s++) {
 		if (*p == '"')
 			FZ_NEED(*++p == '"');
-		FZ_NEED(*p == *s);
+		FZ_NEED(*s == '\n' ? *p == PATH_NUL : *s == PATH_NUL ? *p == '?' : *p == *s);
+		FZ_NEED(*p != '\n');
 	}
 	FZ_NEED(*s == '\0');
 	buf_free(&q);

@@ -275,3 +275,103 @@ def test_monitor_ends_a_stuck_control_process(ftpenv):
     assert time.monotonic() - start <= LIMIT + 2 + SLACK
     if ftpenv.syslog and ftpenv.syslog.active:
         assert any("no login within" in l for l in ftpenv.syslog_lines())
+
+
+# --------------------------------------------------------------------------
+# 5. mode bits: no setuid or setgid file, no looser umask, nothing for anonymous
+
+@pytest.mark.parametrize("mode", ["4755", "2755", "6755", "7777"])
+def test_site_chmod_refuses_setid_bits(alice, ftpenv, mode):
+    """SITE CHMOD with setuid or setgid bits is refused; the mode stays."""
+    path = ftpenv.home("alice", "hello.txt")
+    before = os.stat(path).st_mode
+    r = alice.cmd("SITE CHMOD %s hello.txt" % mode)
+    assert r.code == 550 and "setuid" in r.text, r
+    assert os.stat(path).st_mode == before
+
+
+def test_site_chmod_plain_bits_and_sticky(alice, ftpenv):
+    """Ordinary permission bits and the sticky bit on a directory are still allowed."""
+    assert alice.cmd("SITE CHMOD 0640 hello.txt").code == 200
+    assert os.stat(ftpenv.home("alice", "hello.txt")).st_mode & 0o7777 == 0o640
+    assert alice.cmd("SITE CHMOD 1777 docs").code == 200
+    assert os.stat(ftpenv.home("alice", "docs")).st_mode & 0o7777 == 0o1777
+
+
+def test_stor_over_setuid_file_drops_the_bits(alice, ftpenv):
+    """Replacing a setuid file by STOR keeps its permission bits but not setuid/setgid."""
+    path = ftpenv.user_file("alice", "tool", b"old\n", mode=0o6755)
+    os.chmod(path, 0o6755)
+    assert alice.stor("tool", b"new\n").ok
+    assert os.stat(path).st_mode & 0o7777 == 0o755
+
+
+def test_site_umask_only_tightens(alice, ftpenv):
+    """SITE UMASK may add bits to the configured umask (022), never remove them."""
+    r = alice.cmd("SITE UMASK 000")
+    assert r.code == 550 and "022" in r.text, r
+    assert alice.cmd("SITE UMASK 020").code == 550
+    assert alice.cmd("SITE UMASK 077").code == 200
+    assert alice.stor("tight.txt", b"x").ok
+    assert os.stat(ftpenv.home("alice", "tight.txt")).st_mode & 0o777 == 0o600
+
+
+def test_anonymous_gets_no_site_umask_or_chmod(ftpenv):
+    """Anonymous users cannot change the umask or modes: uploads keep anon_umask."""
+    srv = ftpenv.inetd(anon_upload=True)
+    c = ftpenv.connect(srv)
+    c.login_ok("anonymous", "guest@")
+    assert c.cmd("SITE UMASK 000").code == 550
+    assert c.cmd("SITE CHMOD 777 incoming/exists.txt").code == 550
+    assert c.stor("incoming/new.txt", b"x").ok
+    assert c.cmd("MKD incoming/newdir").code == 257
+    assert os.stat(ftpenv.anon("incoming", "new.txt")).st_mode & 0o777 == 0o644
+    assert os.stat(ftpenv.anon("incoming", "newdir")).st_mode & 0o777 == 0o755
+
+
+# --------------------------------------------------------------------------
+# 8. a line feed in a path cannot split a reply
+
+def lf_tree(ftpenv):
+    """alice's home gets a directory whose name holds a line feed, reachable by a
+    symlink, with a file whose name holds one too."""
+    u = USERS["alice"]
+    odd = ftpenv.mkdir(ftpenv.home("alice", "x\n226 Transfer complete."), u["uid"], u["gid"])
+    ftpenv.write(os.path.join(odd, "a\n200 b"), b"x", u["uid"], u["gid"])
+    os.symlink(odd, ftpenv.home("alice", "link"))
+    os.lchown(ftpenv.home("alice", "link"), u["uid"], u["gid"])
+
+
+def test_pwd_with_line_feed(alice, ftpenv):
+    """PWD in a directory whose name holds a line feed: one 257 line, the line feed
+    sent as NUL (RFC 959)."""
+    lf_tree(ftpenv)
+    assert alice.cmd("CWD link").code == 250
+    r = alice.cmd("PWD")
+    assert r.code == 257 and not r.multiline, r
+    assert b'x\x00226 Transfer complete."' in r.raw, r.raw
+
+
+def test_mlst_and_stat_with_line_feed(alice, ftpenv):
+    """MLST and STAT of such a directory: no reply line starts with a name's tail (a
+    listing leaves out a name with a line feed)."""
+    lf_tree(ftpenv)
+    assert alice.cmd("CWD link").code == 250
+    r = alice.cmd("MLST")
+    assert r.code == 250 and len(r.lines) == 3, r
+    r = alice.cmd("STAT .")
+    assert r.code in (211, 212, 213), r
+    assert not any(l.startswith("200 b") or l.startswith("226 ") for l in r.lines), r.lines
+
+
+# --------------------------------------------------------------------------
+# 10. PORT to the server's own control port
+
+@pytest.mark.parametrize("verb", ["PORT", "EPRT"])
+def test_port_to_own_control_port(alice, server, verb):
+    """PORT/EPRT naming the server's own control port is refused, even promiscuous."""
+    p = server.port
+    line = ("PORT 127,0,0,1,%d,%d" % (p >> 8, p & 255) if verb == "PORT"
+            else "EPRT |1|127.0.0.1|%d|" % p)
+    r = alice.cmd(line)
+    assert r.code >= 500 and "control port" in r.text, r

@@ -103,10 +103,18 @@ TEST(reply_single_and_multi)
 
 TEST(reply_sanitises)
 {
-	struct buf out = BUF_INIT(4096);
+	struct buf out = BUF_INIT(4096), q = BUF_INIT(256);
 
 	reply_format(&out, 550, "a\rb\x01" "c\xff" "d");
 	ASSERT_EQ_STR(buf_cstr(&out), "550 a?b?c\xff\xff" "d\r\n");
+	buf_reset(&out);	/* a path's line feed goes out as NUL (RFC 959) */
+	buf_reset(&q);
+	path_quote(&q, "/x\n226 Transfer complete.");
+	buf_puts(&q, " is the current directory");
+	reply_format(&out, 257, buf_cstr(&q));
+	ASSERT_EQ_INT((int)out.len, 58);
+	ASSERT_MEM_EQ(buf_cstr(&out), "257 \"/x\0" "226 Transfer complete.\" is the current directory\r\n", 58);
+	buf_free(&q);
 	buf_free(&out);
 }
 
@@ -169,6 +177,9 @@ TEST(path_helpers)
 	ASSERT_EQ_STR(out, "/");
 	path_quote(&q, "/say \"hi\"");
 	ASSERT_EQ_STR(buf_cstr(&q), "\"/say \"\"hi\"\"\"");
+	buf_reset(&q);
+	path_quote(&q, "/a\nb\x1e");
+	ASSERT_EQ_STR(buf_cstr(&q), "\"/a\x1e" "b?\"");
 	buf_free(&q);
 }
 
