@@ -10,8 +10,13 @@
 #define MAX_PASS	256	/* longest password accepted by PASS */
 #define MAX_PATH	4096	/* PATH_MAX on Linux: longest path we build */
 #define PRIV_MSG_MAX	(MAX_CMDLINE + 64)	/* largest IPC frame: a control line plus header */
-#define TLS_SESSION_MAX	8192	/* a serialised TLS session: a few hundred bytes plus the
-				   client's certificate */
+#define CERT_DER_MAX	(60 * 1024)	/* largest client certificate: a session ticket holds it,
+				   and OpenSSL makes no ticket over 65280 bytes */
+#define MON_MSG_MAX	(PRIV_MSG_MAX + CERT_DER_MAX + MSG_FILE_MAX)	/* largest frame between
+				   control process and monitor: a login with its certificate,
+				   or a refusal showing the nologin file */
+#define TLS_SESSION_MAX	(CERT_DER_MAX + 4096)	/* a serialised TLS session: a few hundred
+				   bytes plus the client's certificate */
 #define RELAY_MSG_MAX	(PRIV_MSG_MAX + TLS_SESSION_MAX)	/* largest frame to the user process:
 				   REL_INIT with the control connection's TLS session */
 #define REPLY_MAX	(256 * 1024)	/* largest reply (STAT of a big directory is cut here) */

@@ -400,13 +400,24 @@ sni_check(SSL *ssl, int *al, void *arg)
 }
 
 /*
- * A client certificate is asked for but not required, and not verified:
- * no CA is configured, and its only use is binding the data connections to
- * the control connection by digest (tls_peer_digest()).
+ * A client certificate is asked for but not required, and not verified here:
+ * the monitor checks it for a login (tls_cert_check()), and the data
+ * connections are bound to the control connection by its digest
+ * (tls_peer_digest()).  One larger than CERT_DER_MAX fails the handshake.
  */
 static int
 verify_any(int ok, X509_STORE_CTX *store)
 {
+	X509 *x = X509_STORE_CTX_get_current_cert(store);
+	int n;
+
+	/* the monitor checks it; here only its size, which a session ticket must hold */
+	if (X509_STORE_CTX_get_error_depth(store) == 0 && x != NULL &&
+	    (n = i2d_X509(x, NULL)) > CERT_DER_MAX) {
+		log_msg(LOG_NOTICE, "client certificate of %d bytes refused: more than %d",
+		    n, CERT_DER_MAX);
+		return 0;
+	}
 	return 1;
 }
 

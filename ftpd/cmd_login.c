@@ -56,11 +56,11 @@ login_tls_refused(struct session *s, const char *user)
 static size_t
 login_put_cert(struct session *s, struct msg *m)
 {
-	struct buf der = BUF_INIT(PRIV_MSG_MAX / 2);
+	struct buf der = BUF_INIT(CERT_DER_MAX);
 	size_t n;
 
 	if (s->ctl_tls != NULL && strcmp(s->conf->tls_client_cert, "none") != 0)
-		tls_peer_der(s->ctl_tls, &der);
+		tls_peer_der(s->ctl_tls, &der);		/* the handshake refused larger ones */
 	msg_put_bytes(m, buf_cstr(&der), der.len);
 	n = der.len;
 	buf_free(&der);
@@ -71,7 +71,7 @@ login_put_cert(struct session *s, struct msg *m)
 static void
 login_ask_monitor(struct session *s, struct msg *m, struct msg *r)
 {
-	if (msg_send(s->mon_fd, m) == -1 || msg_recv(s->mon_fd, r, PRIV_MSG_MAX) == -1)
+	if (msg_send(s->mon_fd, m) == -1 || msg_recv(s->mon_fd, r, MON_MSG_MAX) == -1)
 		die("monitor gone");
 	buf_free(&m->body);	/* wipes a password copy */
 }
@@ -128,7 +128,7 @@ login_by_cert(struct session *s)
 
 	if (s->ctl_tls == NULL || !strcmp(s->conf->tls_client_cert, "none"))
 		return 0;
-	msg_init(&m, MON_CERT_LOGIN, PRIV_MSG_MAX);
+	msg_init(&m, MON_CERT_LOGIN, MON_MSG_MAX);
 	msg_put_str(&m, s->user);
 	if (login_put_cert(s, &m) == 0) {
 		msg_free(&m);	/* the client sent no certificate */
@@ -188,7 +188,7 @@ cmd_pass(struct session *s, const char *arg)
 		reply(s, FTP_NOLOGIN, "Login incorrect.");
 		return;
 	}
-	msg_init(&m, MON_AUTH, PRIV_MSG_MAX);
+	msg_init(&m, MON_AUTH, MON_MSG_MAX);
 	msg_put_str(&m, s->user);
 	msg_put_str(&m, arg);
 	msg_put_u8(&m, s->tls_state != CTL_PLAIN);

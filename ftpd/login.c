@@ -195,46 +195,42 @@ mon_finish_local(struct mon *m, const struct passwd *pw, struct creds *cr,
 
 /*
  * Authenticate a local user by password through PAM and fill CR; -1 if
- * refused (REASON for the client).  A user refused by policy still goes
- * through PAM, with a password that cannot match, so that refusals and bad
- * passwords look and take the same.
+ * refused.  A user refused by policy still goes through PAM, with a password
+ * that cannot match, so that refusals and bad passwords look and take the
+ * same: the client always hears "Login incorrect.", the reason goes to syslog.
  */
 static int
 mon_local(struct mon *m, const char *user, char *pass, const void *der, size_t dern,
-    struct creds *cr, char *home, size_t homesz, char *reason, size_t rsz)
+    struct creds *cr, char *home, size_t homesz)
 {
 	const struct conf *c = m->s->conf;
 	char authuser[MAX_USER + 1], why[256];
 	struct passwd *pw = getpwnam(user);
 	struct mon_cert mc;
-	int policy_ok = mon_account_ok(m, user, pw);
+	const char *refused = NULL;
 
-	if (policy_ok && !mon_local_tls_ok(m, pw)) {
-		str_copy(reason, rsz, "Non-anonymous sessions must use encryption: "
-		    "connect with explicit FTP over TLS (AUTH TLS).");
-		policy_ok = 0;
-	} else if (policy_ok && mon_listed(c->tls_cert_only_users, pw)) {
-		str_copy(reason, rsz, "This account logs in by client certificate only: "
-		    "send USER over TLS with your certificate.");
-		policy_ok = 0;
-	} else if (policy_ok && mon_cert_needed(m, pw)) {
+	if (!mon_account_ok(m, user, pw))
+		refused = "no such account, or ftpd's policy refuses it";
+	else if (!mon_local_tls_ok(m, pw))
+		refused = "a password in clear text (tls_required)";
+	else if (mon_listed(c->tls_cert_only_users, pw))
+		refused = "a password for a certificate-only account (tls_cert_only_users)";
+	else if (mon_cert_needed(m, pw)) {
 		mon_cert_eval(m, der, dern, user, &mc);
-		if (!mc.ok) {
-			str_copy(reason, rsz, mc.why);
-			policy_ok = 0;
-		}
+		if (!mc.ok)
+			refused = mc.why;
 	}
-	if (!policy_ok)
+	if (refused != NULL)
 		str_copy(pass, MAX_PASS + 1, "\b\n\r\177INCORRECT");
 	if (pam_login_auth(c->pam_service, user, pass, m->s->peer_str, &m->pam,
 	    authuser, sizeof(authuser), why, sizeof(why)) == -1) {
 		log_msg(LOG_NOTICE | LOG_AUTH, "failed login for %s from %s: %s", user,
-		    m->s->peer_str, policy_ok ? why : "refused by ftpd policy");
+		    m->s->peer_str, refused != NULL ? refused : why);
 		return -1;
 	}
-	if (!policy_ok || (pw = getpwnam(authuser)) == NULL || !mon_account_ok(m, authuser, pw)) {
-		log_msg(LOG_NOTICE | LOG_AUTH, "failed login for %s from %s: refused by ftpd policy",
-		    user, m->s->peer_str);
+	if (refused != NULL || (pw = getpwnam(authuser)) == NULL || !mon_account_ok(m, authuser, pw)) {
+		log_msg(LOG_NOTICE | LOG_AUTH, "failed login for %s from %s: %s", user,
+		    m->s->peer_str, refused != NULL ? refused : "refused by ftpd policy");
 		return -1;
 	}
 	return mon_finish_local(m, pw, cr, home, homesz);
@@ -271,8 +267,7 @@ mon_auth(struct mon *m, struct msg *req)
 		if (ok == 0)
 			log_msg(LOG_INFO, "ANONYMOUS FTP LOGIN FROM %s, %.64s", m->s->peer_str, pass);
 	} else
-		ok = mon_local(m, user, pass, der, dern, &cr, root, sizeof(root), reason,
-		    sizeof(reason));
+		ok = mon_local(m, user, pass, der, dern, &cr, root, sizeof(root));
 	explicit_bzero(pass, sizeof(pass));
 	buf_free(&nologin);
 	if (ok == 0) {
@@ -309,16 +304,14 @@ mon_cert_login(struct mon *m, struct msg *req)
 	m->tls = 1;
 	m->s->anonymous = 0;
 	pw = getpwnam(user);
-	if (!mon_account_ok(m, user, pw)) {
-		mon_cert_pass(m, "Please specify the password.");	/* fails as usual */
-		return;
-	}
+	/*
+	 * The certificate is checked for any name, and a refusal comes only at
+	 * PASS, with the same "Login incorrect." as every other: USER tells no
+	 * stranger which accounts exist or what their certificate lacks.
+	 */
 	mon_cert_eval(m, der, dern, user, &mc);
-	if (!mc.ok) {
-		if (mon_cert_needed(m, pw))
-			mon_login_failed(m, mc.why);
-		else
-			mon_cert_pass(m, "Please specify the password.");
+	if (!mc.ok || !mon_account_ok(m, user, pw)) {
+		mon_cert_pass(m, "Please specify the password.");
 		return;
 	}
 	if (mon_listed(m->s->conf->tls_cert_password_users, pw)) {

@@ -127,7 +127,7 @@ mon_send_fail(struct mon *m, int close_it, const char *reason)
 {
 	struct msg r;
 
-	msg_init(&r, MON_AUTH_FAIL, PRIV_MSG_MAX);
+	msg_init(&r, MON_AUTH_FAIL, MON_MSG_MAX);
 	msg_put_u8(&r, (uint8_t)close_it);
 	msg_put_str(&r, reason);
 	msg_send(m->ctl_fd, &r);
@@ -309,7 +309,7 @@ mon_loop(struct mon *m)
 			msg_free(&req);
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
-			if (msg_recv(m->ctl_fd, &req, PRIV_MSG_MAX) == -1)
+			if (msg_recv(m->ctl_fd, &req, MON_MSG_MAX) == -1)
 				return;
 			if (req.fd != -1)
 				die("monitor: unexpected descriptor from control process");

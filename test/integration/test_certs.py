@@ -2,14 +2,16 @@
 
 import ftplib
 import os
+import re
 import shutil
 import ssl
 import subprocess
+import time
 
 import pytest
 
 from ftpclient import ReuseFTP_TLS, ftps_retr as retr, tls_context as context
-from ftpdtest import HELLO, USERS
+from ftpdtest import HELLO, USERS, wait_for
 
 ALICE_PW = USERS["alice"]["pw"]
 
@@ -39,7 +41,7 @@ class Pki:
         return crt, key
 
     def issue(self, name, subj, ca="ca", eku="clientAuth", san=None,
-              start=None, end=None):
+              start=None, end=None, comment=None):
         """A client certificate NAME for SUBJ signed by CA; returns (crt, key)."""
         cadir = self.path("db-" + name)
         os.makedirs(cadir)
@@ -59,6 +61,8 @@ class Pki:
                 f.write("extendedKeyUsage = %s\n" % eku)
             if san:
                 f.write("subjectAltName = %s\n" % san)
+            if comment:
+                f.write("nsComment = %s\n" % comment)
         key, csr, crt = self.path(name + ".key"), self.path(name + ".csr"), self.path(name + ".crt")
         openssl("req", "-new", "-nodes", "-newkey", "rsa:2048", "-subj", subj, "-keyout", key,
                 "-out", csr)
@@ -84,6 +88,8 @@ def pki(tmp_path_factory):
     p.stranger = p.issue("stranger", "/O=Test/CN=alice", ca="other")
     p.server_eku = p.issue("servereku", "/O=Test/CN=alice", eku="serverAuth")
     p.twoway = p.issue("twoway", "/O=Test/CN=carol2", san="email:shared@example.org")
+    p.big = p.issue("big", "/O=Test/CN=alice", comment="x" * 6000)          # ~7 KiB
+    p.huge = p.issue("huge", "/O=Test/CN=alice", comment="x" * 70000)       # > 64 KiB
     return p
 
 
@@ -104,6 +110,18 @@ def connect(srv, cert):
     return f
 
 
+def refused_alike(ftpenv, f, user, pw="x", reason=None):
+    """USER USER gets 331 and PASS the same "530 Login incorrect." as an unknown user
+    would; the REASON (a regular expression) is in syslog only."""
+    assert f.sendcmd("USER " + user).startswith("331")
+    with pytest.raises(ftplib.error_perm) as e:
+        f.sendcmd("PASS " + pw)
+    assert str(e.value) == "530 Login incorrect.", str(e.value)
+    if reason and ftpenv.syslog and ftpenv.syslog.active:
+        assert wait_for(lambda: any(re.search(reason, l, re.I) for l in ftpenv.syslog_lines()),
+                        5), "no log line matching %r" % reason
+
+
 def test_cert_alone_gives_232(ftpenv, pki):
     """A valid certificate that maps to the account logs in without a password: 232."""
     srv = ftpenv.inetd(**cert_opts(ftpenv, pki))
@@ -122,32 +140,30 @@ def test_cert_for_other_user_falls_back_or_refuses(ftpenv, pki):
     f.close()
     srv2 = ftpenv.inetd(**cert_opts(ftpenv, pki, tls_cert_only_users="bob"))
     f = connect(srv2, pki.alice)
-    with pytest.raises(ftplib.error_perm) as e:
-        f.sendcmd("USER bob")
-    assert str(e.value).startswith("530") and "does not map" in str(e.value)
+    refused_alike(ftpenv, f, "bob", USERS["bob"]["pw"], "does not map")
     f.close()
 
 
 @pytest.mark.parametrize("which,text", [("expired", "expired"), ("stranger", "issuer"),
                                         ("server_eku", "purpose")])
 def test_bad_certificates_refused(ftpenv, pki, which, text):
-    """Expired, unknown-CA and wrong-EKU certificates are refused with a reason (require)."""
+    """Expired, unknown-CA and wrong-EKU certificates are refused (require), the reason
+    logged: the client hears what an unknown user would."""
     srv = ftpenv.inetd(**cert_opts(ftpenv, pki, tls_client_cert="require"))
     f = connect(srv, getattr(pki, which))
-    with pytest.raises(ftplib.error_perm) as e:
-        f.sendcmd("USER alice")
-    assert str(e.value).startswith("530") and text in str(e.value).lower(), str(e.value)
+    refused_alike(ftpenv, f, "alice", ALICE_PW, text)
+    f.close()
+    f = connect(srv, getattr(pki, which))
+    refused_alike(ftpenv, f, "nosuchuser", ALICE_PW)
     f.close()
 
 
 def test_require_without_cert(ftpenv, pki):
-    """tls_client_cert=require: a password login without a certificate is 530 and says why."""
+    """tls_client_cert=require: a password login without a certificate is 530, the
+    reason logged."""
     srv = ftpenv.inetd(**cert_opts(ftpenv, pki, tls_client_cert="require"))
     f = connect(srv, None)
-    assert f.sendcmd("USER alice").startswith("331")
-    with pytest.raises(ftplib.error_perm) as e:
-        f.sendcmd("PASS " + ALICE_PW)
-    assert str(e.value).startswith("530") and "certificate" in str(e.value)
+    refused_alike(ftpenv, f, "alice", ALICE_PW, "needs a client certificate")
     f.close()
 
 
@@ -155,10 +171,7 @@ def test_cert_only_account_refuses_password(ftpenv, pki):
     """tls_cert_only_users (by @group): a password login is refused; the certificate works."""
     srv = ftpenv.inetd(**cert_opts(ftpenv, pki, tls_cert_only_users="@staff"))
     f = connect(srv, None)
-    f.sendcmd("USER alice")
-    with pytest.raises(ftplib.error_perm) as e:
-        f.sendcmd("PASS " + ALICE_PW)
-    assert "certificate" in str(e.value)
+    refused_alike(ftpenv, f, "alice", ALICE_PW, "certificate-only")
     f.close()
     f = connect(srv, pki.alice)
     assert f.sendcmd("USER alice").startswith("232")
@@ -204,9 +217,7 @@ def test_ambiguous_mapping_refused(ftpenv, pki):
     cm = "alice email shared@example.org\nbob cn carol2\n"
     srv = ftpenv.inetd(**cert_opts(ftpenv, pki, certmap=cm, tls_client_cert="require"))
     f = connect(srv, pki.twoway)
-    with pytest.raises(ftplib.error_perm) as e:
-        f.sendcmd("USER alice")
-    assert "different accounts" in str(e.value)
+    refused_alike(ftpenv, f, "alice", ALICE_PW, "different accounts")
     f.close()
 
 
@@ -249,3 +260,52 @@ def test_lftp_client_cert(ftpenv, pki, tmp_path):
     p = subprocess.run(["lftp", "-c", script], capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "h.txt").read_bytes() == HELLO
+
+
+# -- no account enumeration, certificates of every documented size ---------------
+
+def test_refusals_look_alike(ftpenv, pki):
+    """With certificate policies, a wrong password, an unknown user, a refused account
+    and a certificate-only account all get the same 530, after the same delay."""
+    srv = ftpenv.inetd(**cert_opts(ftpenv, pki, tls_cert_only_users="bob", login_delay=1))
+    replies = {}
+    for user, pw in (("alice", "wrong"), ("zed", "wrong"), ("carol", USERS["carol"]["pw"]),
+                     ("bob", USERS["bob"]["pw"]), ("dave", USERS["dave"]["pw"])):
+        f = connect(srv, None)
+        r331 = f.sendcmd("USER " + user)
+        start = time.monotonic()
+        with pytest.raises(ftplib.error_perm) as e:
+            f.sendcmd("PASS " + pw)
+        replies[user] = (r331, str(e.value), round(time.monotonic() - start))
+        f.close()
+    assert len(set(replies.values())) == 1, replies
+
+
+def test_user_with_bad_certificate_looks_alike(ftpenv, pki):
+    """USER with a self-signed (or unmapped) certificate: 331 whether or not the account
+    exists, and whatever the certificate lacks."""
+    srv = ftpenv.inetd(**cert_opts(ftpenv, pki, tls_client_cert="require"))
+    seen = set()
+    for cert, user in ((pki.server, "alice"), (pki.server, "zed"), (pki.stranger, "alice"),
+                       (pki.bob, "alice"), (pki.alice, "zed")):
+        f = connect(srv, cert)
+        seen.add(f.sendcmd("USER " + user))
+        f.close()
+    assert seen == {"331 Please specify the password."}, seen
+
+
+def test_large_client_certificate(ftpenv, pki):
+    """A 7 KiB client certificate logs in (232), its data connections resume; one over
+    60 KiB fails the handshake, with a log line."""
+    assert 4096 < os.path.getsize(pki.big[0]) < 60 * 1024
+    srv = ftpenv.inetd(**cert_opts(ftpenv, pki))
+    f = connect(srv, pki.big)
+    assert f.sendcmd("USER alice").startswith("232")
+    assert retr(f, "hello.txt") == HELLO
+    f.quit()
+    with pytest.raises((ssl.SSLError, ConnectionError, EOFError)):
+        f = connect(srv, pki.huge)
+        f.sendcmd("USER alice")
+    if ftpenv.syslog and ftpenv.syslog.active:
+        assert wait_for(lambda: any(re.search(r"client certificate of \d+ bytes refused", l)
+                                    for l in ftpenv.syslog_lines()), 5)
