@@ -93,13 +93,19 @@ cmd_pbsz(struct session *s, const char *arg)
 	reply(s, FTP_OK, "PBSZ=0");
 }
 
-/* Does the data policy refuse protection level P ('C' or 'P') for everything? */
+/*
+ * Does the data policy refuse protection level P ('C' or 'P') for every
+ * transfer of every user?  (Else the transfer command decides, with 521.)
+ */
 static int
 prot_refused(const struct session *s, char p)
 {
+	const struct conf *c = s->conf;
 	const char *bad = p == 'C' ? "require" : "never";
 
-	return !strcmp(s->conf->tls_data, bad) && !strcmp(s->conf->tls_data_list, bad);
+	return !strcmp(c->tls_data, bad) && !strcmp(c->tls_data_list, bad) &&
+	    (!strcmp(c->tls_data_anonymous, "same") || !strcmp(c->tls_data_anonymous, bad)) &&
+	    (p == 'P' || c->tls_data_plain_users[strspn(c->tls_data_plain_users, " ,")] == '\0');
 }
 
 void

@@ -134,10 +134,14 @@ mon_send_fail(struct mon *m, int close_it, const char *reason)
 	msg_free(&r);
 }
 
-/* Decide tls_session_reuse for the user logging in with CR (names looked up here). */
+/*
+ * Decide tls_session_reuse and the data protection for the user logging in
+ * with CR (group names looked up here), before the user process starts.
+ */
 static void
-mon_reuse_policy(struct mon *m, const struct creds *cr)
+mon_session_policy(struct mon *m, const struct creds *cr)
 {
+	struct session *s = m->s;
 	char names[MAX_GROUPS][64];
 	const char *gptr[MAX_GROUPS];
 	int i;
@@ -148,6 +152,8 @@ mon_reuse_policy(struct mon *m, const struct creds *cr)
 		str_copy(names[i], sizeof(names[i]), gr != NULL ? gr->gr_name : "");
 		gptr[i] = names[i];
 	}
+	s->data_prot[0] = session_data_policy(s->conf, s->anonymous, s->user, gptr, i, 0);
+	s->data_prot[1] = session_data_policy(s->conf, s->anonymous, s->user, gptr, i, 1);
 	m->s->tls_reuse = session_reuse_policy(m->s->conf, m->s->user, gptr, i, &m->s->peer);
 	if (m->s->tls_reuse == REUSE_ACCEPT && !strcmp(m->s->conf->tls_session_reuse, "require"))
 		log_msg(LOG_INFO, "%s: %s is exempt from TLS session reuse "
@@ -161,7 +167,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	int relay[2], mon[2];
 	struct msg r;
 
-	mon_reuse_policy(m, cr);
+	mon_session_policy(m, cr);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, relay) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) == -1)
 		die("socketpair: %s", strerror(errno));

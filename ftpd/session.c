@@ -25,6 +25,8 @@ session_init(struct session *s, const struct conf *c)
 	s->umask = (mode_t)c->umask;
 	s->mlst_facts = MLST_DEFAULT;
 	s->prot = 'C';
+	s->data_prot[0] = session_data_policy(c, 0, "", NULL, 0, 0);	/* the monitor decides */
+	s->data_prot[1] = session_data_policy(c, 0, "", NULL, 0, 1);	/* again at login */
 	buf_init(&s->welcome, MSG_FILE_MAX * 2);
 	buf_init(&s->queued, MAX_CMDLINE);
 	session_reset_transfer_state(s);
@@ -89,4 +91,26 @@ session_reuse_policy(const struct conf *c, const char *user, const char *const *
 	    groups, ngroups) == 1 || net_in_networks(peer, c->tls_session_reuse_exempt))
 		return REUSE_ACCEPT;
 	return REUSE_REQUIRE;
+}
+
+/* "never", "allow" or "require" as a data_prot. */
+static enum data_prot
+data_prot_of(const char *v)
+{
+	return !strcmp(v, "never") ? DPROT_NEVER : !strcmp(v, "require") ? DPROT_REQUIRE :
+	    DPROT_ALLOW;
+}
+
+enum data_prot
+session_data_policy(const struct conf *c, int anonymous, const char *user,
+    const char *const *groups, int ngroups, int list)
+{
+	enum data_prot p = data_prot_of(list ? c->tls_data_list : c->tls_data);
+
+	if (anonymous && strcmp(c->tls_data_anonymous, "same") != 0)
+		p = data_prot_of(c->tls_data_anonymous);
+	if (p == DPROT_REQUIRE && !anonymous &&
+	    session_user_listed(c->tls_data_plain_users, user, groups, ngroups) == 1)
+		p = DPROT_ALLOW;
+	return p;
 }

@@ -51,6 +51,8 @@ struct tls_conn;
 enum ctl_tls { CTL_PLAIN, CTL_TLS, CTL_CLEARED };
 /* must data connections resume the control connection's TLS session? */
 enum tls_reuse { REUSE_OFF, REUSE_ACCEPT, REUSE_REQUIRE };
+/* tls_data, tls_data_list: the data protection a session's transfers need */
+enum data_prot { DPROT_NEVER, DPROT_ALLOW, DPROT_REQUIRE };
 
 struct session {
 	const struct conf *conf;
@@ -92,6 +94,7 @@ struct session {
 	int		 cert_login;		/* logged in by client certificate (232) */
 	int		 may_write;		/* local user with write_enable */
 	enum tls_reuse	 tls_reuse;		/* the monitor's session_reuse_policy() */
+	enum data_prot	 data_prot[2];		/* session_data_policy(): [0] files, [1] listings */
 	uid_t		 uid;
 	gid_t		 gid;
 	int		 type_ascii;
@@ -134,6 +137,15 @@ int	 session_user_listed(const char *list, const char *user,
  */
 enum tls_reuse session_reuse_policy(const struct conf *c, const char *user,
 	    const char *const *groups, int ngroups, const union sockaddr_u *peer);
+
+/*
+ * The data protection that transfers (LIST: listings) of USER (with GROUPS
+ * names; ANONYMOUS for an anonymous login) need: tls_data or tls_data_list,
+ * or tls_data_anonymous for anonymous sessions; require becomes allow for the
+ * users and @groups of tls_data_plain_users.
+ */
+enum data_prot session_data_policy(const struct conf *c, int anonymous, const char *user,
+	    const char *const *groups, int ngroups, int list);
 
 /* Set S to the state of a new connection on fds 0/1 with configuration C. */
 void	 session_init(struct session *s, const struct conf *c);

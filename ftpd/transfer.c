@@ -459,16 +459,16 @@ xfer_default_opening(const struct session *s, const struct xfer_req *r, char *bu
 static int
 xfer_prot_refused(struct session *s, const struct xfer_req *r)
 {
-	const char *policy = r->kind == XF_LIST ? s->conf->tls_data_list : s->conf->tls_data;
+	enum data_prot policy = s->data_prot[r->kind == XF_LIST];
 	const char *what = r->kind == XF_LIST ? "listings" : "file transfers";
 
 	if (s->tls_ctx == NULL)
 		return 0;
-	if (s->prot == 'C' && !strcmp(policy, "require"))
+	if (s->prot == 'C' && policy == DPROT_REQUIRE)
 		reply(s, FTP_PROT_REFUSED, "This server requires protected data connections "
 		    "for %s: send PBSZ 0 and PROT P (lftp: set ftp:ssl-protect-data true).\n"
 		    "Data connection cannot be opened with this PROT setting.", what);
-	else if (s->prot == 'P' && !strcmp(policy, "never"))
+	else if (s->prot == 'P' && policy == DPROT_NEVER)
 		reply(s, FTP_PROT_REFUSED, "This server sends %s in clear only: send PROT C.\n"
 		    "Data connection cannot be opened with this PROT setting.", what);
 	else

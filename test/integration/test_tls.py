@@ -736,3 +736,68 @@ def test_chain_warning_only_when_incomplete(ftpenv, certs, chain_certs, case):
     assert bool(warned) == (case == "missing-intermediate"), warned
     if warned:
         assert "CN = inter" in warned[0] or "CN=inter" in warned[0], warned
+
+
+# -- data protection per kind of user --------------------------------------------
+
+def test_data_policy_local_required_anonymous_clear(ftpenv, certs):
+    """tls_data/tls_data_list require with tls_data_anonymous allow: a local user's clear
+    transfer gets 521 even after a TLS login, an anonymous clear download works."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_data="require", tls_data_list="require",
+                                  tls_data_anonymous="allow"))
+    f = tls_client(srv, login=False)
+    f.login("alice", ALICE_PW)
+    f.voidcmd("PBSZ 0")
+    f.prot_c()
+    for op in (lambda: retr(f, "hello.txt"), lambda: f.nlst()):
+        with pytest.raises(ftplib.error_perm) as e:
+            op()
+        assert str(e.value).startswith("521")
+    f.prot_p()
+    assert retr(f, "hello.txt") == HELLO
+    f.quit()
+    a = ftplib.FTP()
+    a.connect(srv.host, srv.port, timeout=10)
+    a.login("anonymous", "guest@")
+    assert a.nlst("pub") == ["pub/readme.txt"] or "readme.txt" in " ".join(a.nlst("pub"))
+    got = []
+    a.retrbinary("RETR pub/readme.txt", got.append)
+    assert b"".join(got) == b"anonymous readme\n"
+    a.quit()
+
+
+def test_data_policy_anonymous_required(ftpenv, certs):
+    """tls_data_anonymous require: an anonymous clear download gets 521, a local one works."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_data_anonymous="require"))
+    a = ftplib.FTP()
+    a.connect(srv.host, srv.port, timeout=10)
+    a.login("anonymous", "guest@")
+    with pytest.raises(ftplib.error_perm) as e:
+        a.retrbinary("RETR pub/readme.txt", lambda b: None)
+    assert str(e.value).startswith("521")
+    a.quit()
+    f = tls_client(srv, login=False)
+    f.login("alice", ALICE_PW)
+    f.voidcmd("PBSZ 0")
+    f.prot_c()
+    assert retr(f, "hello.txt") == HELLO
+    f.quit()
+
+
+def test_data_plain_users(ftpenv, certs):
+    """tls_data_plain_users: the listed @group may transfer in clear under require."""
+    srv = ftpenv.inetd(**tls_opts(certs, tls_data="require", tls_data_plain_users="@staff"))
+    f = tls_client(srv, login=False)
+    f.login("alice", ALICE_PW)
+    f.voidcmd("PBSZ 0")
+    f.prot_c()
+    assert retr(f, "hello.txt") == HELLO
+    f.quit()
+    f = tls_client(srv, login=False)
+    f.login("bob", USERS["bob"]["pw"])
+    f.voidcmd("PBSZ 0")
+    f.prot_c()
+    with pytest.raises(ftplib.error_perm) as e:
+        retr(f, "bob.txt")
+    assert str(e.value).startswith("521")
+    f.quit()
