@@ -28,10 +28,12 @@
 
 #include "auth_pam.h"
 #include "certmap.h"
+#include "codes.h"
 #include "files.h"
 #include "ftpd.h"
 #include "monitor.h"
 #include "ipc.h"
+#include "limit.h"
 #include "log.h"
 #include "net.h"
 #include "sandbox.h"
@@ -178,6 +180,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 		close(m->ctl_fd);
 		close(relay[0]);
 		close(mon[0]);
+		limit_leave(m->s->limit_fd);	/* the monitor's copies hold the slots */
 		user_run(m->s, cr, relay[1], mon[1]);
 	}
 	close(relay[1]);
@@ -402,6 +405,7 @@ mon_start_control(struct session *s, const int sp[2])
 		if (s->xferlog_fd != -1)
 			close(s->xferlog_fd);
 		s->xferlog_fd = -1;
+		limit_leave(s->limit_fd);	/* the monitor's copies hold the slots */
 		s->mon_fd = sp[1];
 		privdrop(&cr);
 		privdrop_die_with_parent(s->monitor_pid, SIGKILL);
@@ -489,6 +493,28 @@ mon_greet(struct session *s)
 	reply_greeting(s);
 }
 
+/*
+ * max_clients and max_per_ip, before the greeting and any TLS work: a refused
+ * client gets 421 (ftpd; ftpsd just closes, the client expects TLS) and a
+ * syslog line, and this process ends.
+ */
+static void
+mon_limits(struct session *s)
+{
+	char why[128];
+
+	if (limit_enter(s->conf, &s->peer, s->limit_fd, why, sizeof(why)) == 0)
+		return;
+	log_msg(LOG_NOTICE, "connection from %s refused: %s", s->peer_str, why);
+	if (!s->implicit) {
+		s->send = mon_send;
+		setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+		reply(s, FTP_CLOSING, "Too many connections (%s); try again later.", why);
+		shutdown(1, SHUT_WR);
+	}
+	_exit(0);
+}
+
 void
 monitor_run(struct session *s)
 {
@@ -508,6 +534,7 @@ monitor_run(struct session *s)
 	s->monitor_pid = getpid();
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "connection from %s", s->peer_str);
+	mon_limits(s);
 	file_read_text(s->conf->welcome_file, &s->welcome);
 	mon_greet(s);
 	mon_tls_setup(s);

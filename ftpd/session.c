@@ -21,6 +21,7 @@ session_init(struct session *s, const struct conf *c)
 	s->relay_fd = -1;
 	s->xferlog_fd = -1;
 	s->pasv_fd = -1;
+	s->limit_fd[0] = s->limit_fd[1] = -1;
 	s->idle_timeout = c->idle_timeout;
 	s->umask = (mode_t)c->umask;
 	s->mlst_facts = MLST_DEFAULT;

@@ -61,6 +61,7 @@ struct session {
 	char		 peer_str[64];	/* numeric peer address, for logs */
 	pid_t		 monitor_pid;
 	int		 implicit;		/* ftpsd: TLS from the first byte */
+	int		 limit_fd[2];		/* monitor: its session slots (limit.c); -1 elsewhere */
 
 	/* TLS state: owned by the control process, copied to the user process */
 	struct tls_ctx	*tls_ctx;		/* NULL: no certificate, plain FTP only */

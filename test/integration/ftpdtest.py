@@ -662,6 +662,7 @@ class FtpEnv:
             "anon_user": "ftp",
             "login_delay": 0,
             "xferlog_file": self.path("xferlog"),
+            "limit_dir": self.path("limits"),   # each test counts its own sessions
         }
         base.update(self.conf_opts)
         base.update(opts)

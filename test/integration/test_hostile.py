@@ -375,3 +375,69 @@ def test_port_to_own_control_port(alice, server, verb):
             else "EPRT |1|127.0.0.1|%d|" % p)
     r = alice.cmd(line)
     assert r.code >= 500 and "control port" in r.text, r
+
+
+# --------------------------------------------------------------------------
+# 4. connection floods: a per-address limit before any TLS work
+
+def greeting(srv):
+    s = socket.create_connection((srv.host, srv.port), timeout=10)
+    return s, read_reply(s.makefile("rb"))
+
+
+def test_max_per_ip(ftpenv, certs):
+    """max_per_ip 5: the sixth connection from the address gets 421 before any TLS work;
+    once one session ends, a new one is served."""
+    srv = ftpenv.inetd(**tls_opts(certs, max_per_ip=5))
+    held = [greeting(srv) for _ in range(5)]
+    assert all(r.startswith(b"220") for _, r in held)
+    s, r = greeting(srv)
+    assert r.startswith(b"421") and b"max_per_ip" in r, r
+    assert s.recv(100) == b""
+    held[0][0].close()
+    assert wait_for(lambda: greeting(srv)[1].startswith(b"220"), 10)
+    if ftpenv.syslog and ftpenv.syslog.active:
+        assert any("refused: too many sessions from this address" in l
+                   for l in ftpenv.syslog_lines())
+    for h, _ in held:
+        h.close()
+
+
+def test_max_clients_under_xinetd(ftpenv, certs):
+    """max_clients holds under xinetd too (each connection its own process)."""
+    srv = ftpenv.xinetd(**tls_opts(certs, max_clients=3, max_per_ip=0))
+    held = [greeting(srv) for _ in range(3)]
+    s, r = greeting(srv)
+    assert r.startswith(b"421") and b"max_clients" in r, r
+    for h, _ in held:
+        h.close()
+
+
+def test_flood_of_stalled_connections(ftpenv, certs):
+    """200 stalled pre-login connections from one address under xinetd: at most
+    max_per_ip (the default, 20) sessions stay, two processes each; the rest are
+    refused at once."""
+    srv = ftpenv.xinetd(instances=300, **tls_opts(certs))
+    socks = []
+    for _ in range(200):
+        try:
+            socks.append(socket.create_connection((srv.host, srv.port), timeout=10))
+        except OSError:
+            pass
+    try:
+        settled = lambda: len(ftpenv.session_pids(exclude=ftpenv.listener_pids())) <= 40
+        assert wait_for(settled, 20 * SLOW), "%d processes" % len(ftpenv.session_pids())
+        time.sleep(1)
+        pids = ftpenv.session_pids(exclude=ftpenv.listener_pids())
+        assert len(pids) <= 40, "%d session processes for 200 stalled connections" % len(pids)
+        served = 0
+        for s in socks:
+            s.settimeout(5)
+            try:
+                served += s.recv(4).startswith(b"220")
+            except OSError:
+                pass
+        assert served == 20, served
+    finally:
+        for s in socks:
+            s.close()

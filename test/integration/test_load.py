@@ -66,7 +66,7 @@ def test_200_concurrent_tls_sessions(ftpenv, tmp_path):
                     "-out", crt], check=True, capture_output=True, timeout=60)
     ftpenv.mkdir(ftpenv.anon("incoming"), uid=ANON_UID, gid=ANON_UID, mode=0o755)
     srv = ftpenv.xinetd(instances=SESSIONS + 20, stderr_null=True, no_pam_wrapper=True, tls_cert_file=crt,
-                        tls_key_file=key, anon_upload=True)
+                        tls_key_file=key, anon_upload=True, max_per_ip=0)
     barrier = threading.Barrier(SESSIONS)
     errors = []
     threads = [threading.Thread(target=one_session, args=(srv, i, barrier, errors))
