@@ -441,3 +441,110 @@ def test_flood_of_stalled_connections(ftpenv, certs):
     finally:
         for s in socks:
             s.close()
+
+
+# --------------------------------------------------------------------------
+# soak: good sessions among hostile clients
+
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "45"))
+
+
+def good_session(srv, n, stop, errors, done):
+    """Log in over TLS, store a file, read it back by SHA-256, list, quit; again.  (As
+    anonymous: pam_wrapper, the tests' PAM, cannot carry hundreds of processes.)"""
+    import ftplib
+    import hashlib
+    import io
+    from ftpclient import ReuseFTP_TLS
+    i = 0
+    while not stop.is_set():
+        data = os.urandom(20000 + 997 * i)
+        name = "incoming/soak-%d-%d.bin" % (n, i)
+        try:
+            f = ReuseFTP_TLS(context=tls_context(), timeout=20)
+            f.connect(srv.host, srv.port)
+        except (OSError, ftplib.Error, EOFError):
+            time.sleep(0.2)             # refused (421) while a flood holds the slots
+            continue
+        try:
+            f.login("anonymous", "soak@")
+            f.prot_p()
+            f.storbinary("STOR " + name, io.BytesIO(data))
+            got = []
+            f.retrbinary("RETR " + name, got.append)
+            if hashlib.sha256(b"".join(got)).digest() != hashlib.sha256(data).digest():
+                errors.append("%s: downloaded bytes differ" % name)
+            if name not in f.nlst("incoming"):
+                errors.append("%s: not listed" % name)
+            f.quit()
+            done.append((name, hashlib.sha256(data).hexdigest()))
+        except (OSError, ftplib.Error, EOFError) as e:
+            errors.append("%s: %r" % (name, e))
+        i += 1
+
+
+def hostile_client(srv, kind, stop):
+    """One kind of bad client, over and over until STOP."""
+    while not stop.is_set():
+        try:
+            if kind == "stall":
+                t = auth_tls(srv)
+                os.write(t.fileno(), b"\x17\x03\x03")
+                stop.wait(LIMIT + 1)
+                t.close()
+            elif kind == "drip":
+                s, _ = greeting(srv)
+                for _ in range(4):
+                    if stop.wait(1):
+                        break
+                    s.send(b"x")
+                s.close()
+            elif kind == "pipeline":
+                s, _ = greeting(srv)
+                s.settimeout(1)
+                try:
+                    s.sendall(b"FEAT\r\n" * 20000)
+                except OSError:
+                    pass
+                s.close()
+            else:           # flood: connections that say nothing
+                socks = []
+                for _ in range(15):
+                    try:
+                        socks.append(socket.create_connection((srv.host, srv.port), timeout=5))
+                    except OSError:
+                        pass
+                stop.wait(2)
+                for s in socks:
+                    s.close()
+        except (OSError, EOFError, ssl.SSLError):
+            stop.wait(0.2)
+
+
+def test_soak_good_and_hostile(ftpenv, certs):
+    """For SOAK_SECONDS, good TLS sessions run beside stalled, dripping, pipelining and
+    flooding clients: every good session's file is intact, and afterwards no session
+    process is left."""
+    srv = ftpenv.inetd(**tls_opts(certs, login_timeout=LIMIT, idle_timeout=LIMIT,
+                                  max_per_ip=40, tls_handshake_timeout=LIMIT,
+                                  anon_upload=True))
+    stop = threading.Event()
+    errors, done = [], []
+    threads = [threading.Thread(target=good_session, args=(srv, n, stop, errors, done),
+                                daemon=True) for n in range(3)]
+    threads += [threading.Thread(target=hostile_client, args=(srv, kind, stop), daemon=True)
+                for kind in ("stall", "drip", "pipeline", "flood")]
+    for t in threads:
+        t.start()
+    time.sleep(SOAK_SECONDS)
+    stop.set()
+    for t in threads:
+        t.join(LIMIT + 30)
+    assert not errors, errors[:10]
+    assert len(done) >= 10, "only %d good sessions completed" % len(done)
+    import hashlib
+    for name, digest in done:
+        with open(ftpenv.anon(name), "rb") as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == digest, name
+    left = ftpenv.wait_session_gone(timeout=LIMIT + 2 + 10 * SLOW)
+    assert left == [], "processes left:\n" + ftpdtest.describe_procs(left)
