@@ -73,6 +73,17 @@ tls_peer_der(const struct tls_conn *t, struct buf *out)
 	return -1;
 }
 
+int
+tls_session_export(const struct tls_conn *t, struct buf *out)
+{
+	return -1;
+}
+
+void
+xfer_temp_claim(const char *name)
+{
+}
+
 void
 control_sync_prot(struct session *sp)
 {
