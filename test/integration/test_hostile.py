@@ -417,7 +417,8 @@ def test_flood_of_stalled_connections(ftpenv, certs):
     """200 stalled pre-login connections from one address under xinetd: at most
     max_per_ip (the default, 20) sessions stay, two processes each; the rest are
     refused at once."""
-    srv = ftpenv.xinetd(instances=300, **tls_opts(certs))
+    srv = ftpenv.xinetd(instances=300, stderr_null=True, no_pam_wrapper=True,
+                        **tls_opts(certs))
     socks = []
     for _ in range(200):
         try:
