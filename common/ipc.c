@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "limits.h"
 #include "log.h"
 
 void
@@ -151,11 +152,12 @@ msg_recv(int sock, struct msg *m, size_t max)
 	struct msghdr mh;
 	union {
 		struct cmsghdr hdr;
-		char space[CMSG_SPACE(sizeof(int))];
+		char space[CMSG_SPACE(sizeof(int) * IPC_FDS_SEEN)];
 	} cm;
 	struct cmsghdr *c;
 	ssize_t n;
 	size_t len;
+	int nfd = 0;
 
 	msg_init(m, 0, max);
 	memset(&mh, 0, sizeof(mh));
@@ -168,12 +170,32 @@ msg_recv(int sock, struct msg *m, size_t max)
 	while (n == -1 && errno == EINTR);
 	if (n <= 0)
 		return -1;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&m->fd, CMSG_DATA(c), sizeof(int));
-	if (mh.msg_flags & MSG_CTRUNC)
-		die("ipc: truncated control data");
+	/* every descriptor that came is taken: one is kept, more end the session */
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		const unsigned char *d = CMSG_DATA(c);
+		size_t i, k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++, nfd++) {
+			int fd;
+
+			memcpy(&fd, d + i * sizeof(int), sizeof(int));
+			if (nfd == 0)
+				m->fd = fd;
+			else
+				close(fd);
+		}
+	}
+	if (nfd > 1 || (mh.msg_flags & MSG_CTRUNC)) {
+		if (m->fd >= 0)
+			close(m->fd);
+		m->fd = -1;
+		die("ipc: %d descriptors with one message%s", nfd,
+		    (mh.msg_flags & MSG_CTRUNC) ? " (truncated)" : "");
+	}
 	if ((size_t)n < sizeof(hdr) && read_full(sock, hdr + n, sizeof(hdr) - (size_t)n) == -1)
 		goto eof;
 	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];

@@ -17,6 +17,7 @@
 				   or a refusal showing the nologin file */
 #define TLS_SESSION_MAX	(CERT_DER_MAX + 4096)	/* a serialised TLS session: a few hundred
 				   bytes plus the client's certificate */
+#define IPC_FDS_SEEN	8	/* descriptors one IPC read takes in (to close all but one) */
 #define RELAY_MSG_MAX	(PRIV_MSG_MAX + TLS_SESSION_MAX)	/* largest frame to the user process:
 				   REL_INIT with the control connection's TLS session */
 #define REPLY_MAX	(256 * 1024)	/* largest reply (STAT of a big directory is cut here) */

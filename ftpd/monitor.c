@@ -55,8 +55,8 @@ struct mon_req {
 static void mon_port20(struct mon *, struct msg *);
 
 static const struct mon_req reqtab[] = {
-	{ MON_AUTH,	MF_CTL | MF_PREAUTH | MF_POSTAUTH,	mon_auth },
-	{ MON_CERT_LOGIN, MF_CTL | MF_PREAUTH | MF_POSTAUTH,	mon_cert_login },
+	{ MON_AUTH,	MF_CTL | MF_PREAUTH,			mon_auth },
+	{ MON_CERT_LOGIN, MF_CTL | MF_PREAUTH,			mon_cert_login },
 	{ MON_PORT20,	MF_USR | MF_POSTAUTH,			mon_port20 },
 };
 
@@ -205,7 +205,11 @@ mon_cert_pass(struct mon *m, const char *text)
 	msg_free(&r);
 }
 
-/* A failed login attempt: the delay, the count, the answer. */
+/*
+ * A failed login attempt: the delay, the count, the answer.  The monitor
+ * keeps the count itself: at login_attempts the session ends whatever the
+ * control process does with the answer (mon_loop()).
+ */
 void
 mon_login_failed(struct mon *m, const char *reason)
 {
@@ -213,7 +217,32 @@ mon_login_failed(struct mon *m, const char *reason)
 	m->pam = NULL;
 	if (m->s->conf->login_delay > 0)
 		sleep((unsigned)m->s->conf->login_delay);
-	mon_send_fail(m, ++m->fails >= m->s->conf->login_attempts, reason);
+	m->ending = ++m->fails >= m->s->conf->login_attempts;
+	mon_send_fail(m, m->ending, reason);
+}
+
+/*
+ * A new login while a user process runs: legitimate only after the control
+ * process ended that login (AUTH or REIN), when the user process is on its
+ * way out.  Wait USER_GRACE_MS for it; 0 if it is gone now.
+ */
+static int
+mon_user_gone(struct mon *m)
+{
+	struct pollfd p = { m->usr_fd, POLLIN, 0 };
+	struct msg req;
+	int r;
+
+	while ((r = poll(&p, 1, USER_GRACE_MS)) == -1 && errno == EINTR)
+		;
+	if (r != 1)
+		return -1;	/* still there */
+	if (msg_recv(m->usr_fd, &req, PRIV_MSG_MAX) == 0) {
+		msg_free(&req);
+		return -1;	/* still asking for things */
+	}
+	mon_end_login(m);
+	return 0;
 }
 
 static void
@@ -253,8 +282,13 @@ mon_port20(struct mon *m, struct msg *req)
 static void
 mon_dispatch(struct mon *m, struct msg *req, unsigned from)
 {
-	unsigned state = m->usr_pid > 0 ? MF_POSTAUTH : MF_PREAUTH;
+	unsigned state;
 	size_t i;
+
+	if (m->usr_pid > 0 && from == MF_CTL && mon_user_gone(m) == -1)
+		die("monitor: request %u from the control process while a user is logged in",
+		    req->type);
+	state = m->usr_pid > 0 ? MF_POSTAUTH : MF_PREAUTH;
 
 	for (i = 0; i < sizeof(reqtab) / sizeof(reqtab[0]); i++) {
 		if (reqtab[i].type != req->type)
@@ -265,6 +299,29 @@ mon_dispatch(struct mon *m, struct msg *req, unsigned from)
 		return;
 	}
 	die("monitor: unknown request %u", req->type);
+}
+
+/*
+ * End the session from the monitor's side: the control process has its last
+ * answer and USER_GRACE_MS to send its 421 and go; then it is killed.
+ */
+static void
+mon_close_control(struct mon *m)
+{
+	struct pollfd p = { m->ctl_fd, POLLIN, 0 };
+	char junk[4096];
+	int r, i;
+
+	for (i = 0; i < 64; i++) {	/* whatever it still asks for is not answered */
+		while ((r = poll(&p, 1, USER_GRACE_MS)) == -1 && errno == EINTR)
+			;
+		if (r != 1 || read(m->ctl_fd, junk, sizeof(junk)) <= 0)
+			break;
+	}
+	if (r != 1 || i == 64) {
+		kill(m->ctl_pid, SIGKILL);
+		m->ctl_killed = SIGKILL;
+	}
 }
 
 /*
@@ -324,6 +381,10 @@ mon_loop(struct mon *m)
 				die("monitor: unexpected descriptor from control process");
 			mon_dispatch(m, &req, MF_CTL);
 			msg_free(&req);
+		}
+		if (m->ending) {	/* too many failed logins: the session is over */
+			mon_close_control(m);
+			return;
 		}
 	}
 }

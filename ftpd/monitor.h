@@ -22,6 +22,7 @@ struct mon {
 	int			 tls;		/* the login came over a TLS control connection */
 	time_t			 login_start;	/* no user logged in since (the login deadline) */
 	int			 ctl_killed;	/* the signal the monitor ended the control process with */
+	int			 ending;	/* login_attempts reached: the session ends */
 };
 
 /* monitor.c */

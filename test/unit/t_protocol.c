@@ -2,12 +2,16 @@
  * t_protocol.c: the control-line layer (linebuf), reply framing, the command
  * table's parser, TYPE A conversion and path helpers.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "ascii.h"
 #include "buf.h"
 #include "commands.h"
+#include "ipc.h"
 #include "linebuf.h"
 #include "net.h"
 #include "path.h"
@@ -205,4 +209,53 @@ TEST(net_networks)
 	ASSERT_TRUE(net_in_networks(&a, "2001:db8:abc8::/45"));
 	ASSERT_TRUE(!net_in_networks(&a, "2001:db8:abc0::/46"));
 	ASSERT_TRUE(net_in_networks(&a, "::/0"));
+}
+
+/* Send one frame (type 1, no payload) on SOCK with the N descriptors FDS in one message. */
+static void
+t_send_fds(int sock, const int *fds, int n)
+{
+	unsigned char frame[5] = { 0, 0, 0, 1, 1 };
+	struct iovec iov = { frame, sizeof(frame) };
+	union {
+		struct cmsghdr hdr;
+		char space[CMSG_SPACE(sizeof(int) * 4)];
+	} cm;
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.space;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+	ASSERT_TRUE(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(frame));
+}
+
+/* One descriptor with a frame is taken; two in one message end the receiver. */
+TEST(ipc_descriptors_counted)
+{
+	int sp[2], fds[2];
+	struct msg m;
+
+	ASSERT_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	fds[0] = open("/dev/null", O_RDONLY);
+	fds[1] = open("/dev/null", O_RDONLY);
+	t_send_fds(sp[0], fds, 1);
+	ASSERT_EQ_INT(msg_recv(sp[1], &m, 64), 0);
+	ASSERT_TRUE(m.fd >= 0 && m.fd != fds[0]);
+	close(m.fd);
+	msg_free(&m);
+	t_send_fds(sp[0], fds, 2);
+	ASSERT_DIES(msg_recv(sp[1], &m, 64));
+	close(fds[0]);
+	close(fds[1]);
+	close(sp[0]);
+	close(sp[1]);
 }
