@@ -181,10 +181,19 @@ mon_finish_local(struct mon *m, const struct passwd *pw, struct creds *cr,
 		cr->root = home;
 		cr->dir = "/";
 	}
-	/* PAM modules (pam_group) may add groups: set ours, open, read them back */
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    pam_login_open(m->pam, why, sizeof(why)) == -1) {
+	/*
+	 * PAM modules (pam_group) may add groups: set ours, open, read them back.
+	 * The monitor drops them again on every path (mon_start_user() after the
+	 * fork).
+	 */
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1) {
+		log_msg(LOG_ERR, "login of %s: initgroups: %s", pw->pw_name, strerror(errno));
+		return -1;
+	}
+	if (pam_login_open(m->pam, why, sizeof(why)) == -1) {
 		log_msg(LOG_ERR, "login of %s: %s", pw->pw_name, why);
+		if (setgroups(0, NULL) == -1)
+			die("setgroups: %s", strerror(errno));
 		return -1;
 	}
 	n = getgroups(MAX_GROUPS, cr->groups);
@@ -311,7 +320,12 @@ mon_cert_login(struct mon *m, struct msg *req)
 	 */
 	mon_cert_eval(m, der, dern, user, &mc);
 	if (!mc.ok || !mon_account_ok(m, user, pw)) {
-		mon_cert_pass(m, "Please specify the password.");
+		/* a verification that logs nobody in counts like a failed login */
+		if (++m->fails >= m->s->conf->login_attempts) {
+			m->fails--;
+			mon_login_failed(m, "Login incorrect.");
+		} else
+			mon_cert_pass(m, "Please specify the password.");
 		return;
 	}
 	if (mon_listed(m->s->conf->tls_cert_password_users, pw)) {

@@ -152,11 +152,27 @@ serve(void *arg)
 	exit(0);
 }
 
+/*
+ * Close every descriptor above 2 that whatever started the server left open:
+ * none may reach a session's processes (the root monitor's children least).
+ */
+static void
+close_inherited(void)
+{
+	long fd, max = sysconf(_SC_OPEN_MAX);
+
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	for (fd = 3; fd < (max > 0 ? max : 1024); fd++)
+		(void)close((int)fd);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct conf conf;
 
+	close_inherited();
 	fix_stderr();
 	log_init(PROGNAME, 0);
 	configure(&conf, argc, argv);

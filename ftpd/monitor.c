@@ -186,7 +186,8 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	close(relay[1]);
 	close(mon[1]);
 	m->usr_fd = mon[0];
-	setgroups(0, NULL);
+	if (setgroups(0, NULL) == -1)	/* initgroups() gave the monitor the user's */
+		die("setgroups: %s", strerror(errno));
 	msg_init(&r, MON_AUTH_OK, PRIV_MSG_MAX);
 	r.fd = relay[0];
 	msg_send(m->ctl_fd, &r);

@@ -390,10 +390,14 @@ class InetdServer(_Server):
     def stop(self):
         self._stop = True
         try:
-            self.lsock.close()
+            self.lsock.shutdown(socket.SHUT_RDWR)    # wakes the accept() at once
         except OSError:
             pass
         self._thread.join(3)
+        try:
+            self.lsock.close()
+        except OSError:
+            pass
 
     def kill_all(self):
         for p in list(self.procs.values()):
