@@ -31,7 +31,8 @@ UNIT_BINS  = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 # ftpd objects the unit tests may link (everything but main.c)
 OBJ_LIB    = $(filter-out $(BUILD)/obj/ftpd/main.o,$(ALL_OBJS))
 
-.PHONY: all check unit integration run install clean deps lint fuzz bench analyze valgrind
+.PHONY: all check unit integration run install clean deps lint fuzz bench analyze valgrind \
+	fresh-root-check
 
 all: $(BUILD)/ftpd $(BUILD)/ftpsd
 
@@ -113,8 +114,17 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@sh mk/check.sh $(BUILD) "$(MAKE)"
 
-run: $(BUILD)/ftpd $(BUILD)/ftpsd
+# run: the packages first, as for check: on a fresh machine the build itself
+# needs some (the PAM and OpenSSL headers)
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/ftpd $(BUILD)/ftpsd
 	@sh mk/run.sh $(BUILD)/ftpd
+
+# fresh-root-check: make run and make check in a minimal Debian root built
+# from scratch, on this checkout's committed HEAD (as root; mk/fresh-root.sh).
+# FRESH_ROOT_CHECK_ARGS are extra arguments for that make check.
+fresh-root-check:
+	@sh mk/fresh-root.sh
 
 # install: the binaries, the manual pages, the examples, and the PAM file and
 # ftpd.conf unless they exist already (an administrator's copy is never

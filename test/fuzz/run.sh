@@ -28,7 +28,8 @@
 # the SAN build.
 #
 # libFuzzer ships with clang's runtime; on Debian that is libclang-rt-NN-dev
-# (or, for clang 14, already in libclang-common-14-dev).
+# (libclang-rt-14-dev on bookworm, which clang only recommends: mk/deps.sh
+# installs it).
 
 set -u
 
