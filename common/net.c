@@ -152,6 +152,30 @@ write_all(int fd, const void *p, size_t n)
 }
 
 int
+net_connect_within(int fd, const union sockaddr_u *to, int ms)
+{
+	struct pollfd p = { fd, POLLOUT, 0 };
+	int fl = fcntl(fd, F_GETFL), err = 0, r;
+	socklen_t len = sizeof(err);
+
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	if (connect(fd, &to->sa, net_len(to)) == -1 && errno != EINPROGRESS)
+		return -1;
+	while ((r = poll(&p, 1, ms)) == -1 && errno == EINTR)
+		;
+	if (r == 0)
+		errno = ETIMEDOUT;
+	if (r != 1)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err != 0) {
+		errno = err != 0 ? err : errno;
+		return -1;
+	}
+	return fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ? -1 : 0;
+}
+
+int
 write_within(int fd, const void *p, size_t n, int ms)
 {
 	struct pollfd pf = { fd, POLLOUT, 0 };

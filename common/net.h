@@ -34,6 +34,11 @@ int	 net_pton(int family, const char *s, union sockaddr_u *a);
  * other family, other words (user names) and bad entries never match.
  */
 int	 net_in_networks(const union sockaddr_u *a, const char *list);
+/*
+ * Connect FD to TO within MS milliseconds; the socket blocks again after.
+ * -1 with errno (ETIMEDOUT if no answer came).
+ */
+int	 net_connect_within(int fd, const union sockaddr_u *to, int ms);
 /* Set SO_KEEPALIVE etc. on a data socket. */
 void	 net_tune_data(int fd);
 /* Write all N bytes of P to FD (any descriptor), again after EINTR; -1 on error. */

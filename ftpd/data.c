@@ -157,47 +157,35 @@ data_accept(struct session *s, const struct timespec *end, char *why, size_t why
 	return -1;
 }
 
-/* Connect to the PORT/EPRT target, from BOUND if given. */
+/* Connect to the PORT/EPRT target. */
 static int
-data_connect(struct session *s, int bound, const struct timespec *end, char *why, size_t whysz)
+data_connect(struct session *s, const struct timespec *end, char *why, size_t whysz)
 {
-	int fd = bound, err = 0, r = -1;
-	socklen_t len = sizeof(err);
-	struct pollfd p;
+	int fd;
 
-	if (fd == -1 && (fd = socket(s->data_addr.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		goto fail;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	if (connect(fd, &s->data_addr.sa, net_len(&s->data_addr)) == -1 && errno != EINPROGRESS)
-		goto fail;
-	p.fd = fd;
-	p.events = POLLOUT;
-	while ((r = poll(&p, 1, ms_left(end))) == -1 && errno == EINTR)
-		;
-	if (r != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err != 0)
-		goto fail;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-fail:
-	str_fmt(why, whysz, "Failed to establish connection: %s.",
-	    err ? strerror(err) : r == 0 ? "timed out" : strerror(errno));
+	if ((fd = socket(s->data_addr.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1 &&
+	    net_connect_within(fd, &s->data_addr, ms_left(end)) == 0)
+		return fd;
+	str_fmt(why, whysz, "Failed to establish connection: %s.", strerror(errno));
 	if (fd != -1)
 		close(fd);
 	return -1;
 }
 
 int
-data_open(struct session *s, int bound, char *why, size_t whysz)
+data_open(struct session *s, int connected, char *why, size_t whysz)
 {
 	struct timespec end;
 	int fd;
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += s->conf->data_timeout;
-	if (s->data_mode == DATA_PASV)
+	if (connected != -1)
+		fd = connected;
+	else if (s->data_mode == DATA_PASV)
 		fd = data_accept(s, &end, why, whysz);
 	else
-		fd = data_connect(s, bound, &end, why, whysz);
+		fd = data_connect(s, &end, why, whysz);
 	if (fd != -1) {
 		struct timeval tv = { s->conf->data_timeout, 0 };
 

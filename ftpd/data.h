@@ -24,8 +24,9 @@ int	 data_set_port(struct session *s, const union sockaddr_u *target, char *why,
 /*
  * In the transfer process: the data connection, accepted on the PASV listener
  * (only from the control peer unless pasv_promiscuous) or connected to the
- * PORT target (from BOUND if it is not -1), within data_timeout.  -1 with WHY.
+ * PORT target, within data_timeout; CONNECTED if it is not -1 (the monitor's
+ * connection from port 20).  -1 with WHY.
  */
-int	 data_open(struct session *s, int bound, char *why, size_t whysz);
+int	 data_open(struct session *s, int connected, char *why, size_t whysz);
 
 #endif

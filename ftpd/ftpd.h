@@ -38,7 +38,11 @@ void	 control_end_login(struct session *s);
 void	 user_run(struct session *s, const struct creds *cr, int relay, int mon)
 	    __attribute__((noreturn));
 
-/* Ask the monitor for a socket bound to port 20 of ADDR's family; -1 if refused. */
+/*
+ * connect_from_port_20: ask the monitor for a data connection from port 20 to
+ * the PORT/EPRT target, which it checks and connects itself; the connected
+ * socket, or -1 if it could not connect.
+ */
 int	 user_port20(struct session *s);
 
 

@@ -246,28 +246,42 @@ mon_user_gone(struct mon *m)
 	return 0;
 }
 
+/*
+ * connect_from_port_20: the user process names a PORT/EPRT target; the
+ * monitor checks it itself (the control peer's address and a port >= 1024
+ * unless port_promiscuous, never the control port), binds port 20, connects
+ * within data_timeout and hands over the connected socket (none if the
+ * connection failed).  A target the user process should have refused ends
+ * the session.
+ */
 static void
 mon_port20(struct mon *m, struct msg *req)
 {
-	union sockaddr_u a;
+	const struct session *s = m->s;
+	union sockaddr_u to, from = s->local;
 	const void *p;
 	size_t n;
 	struct msg r;
-	int fd = -1, one = 1;
+	int fd;
 
-	if (msg_get_bytes(req, &p, &n) == -1 || n > sizeof(a) || !msg_done(req))
+	if (!s->conf->connect_from_port_20)
+		die("monitor: port 20 request with connect_from_port_20 off");
+	if (msg_get_bytes(req, &p, &n) == -1 || !msg_done(req) || n != net_len(&s->local))
 		die("monitor: malformed port 20 request");
-	memset(&a, 0, sizeof(a));
-	memcpy(&a, p, n);
-	/* only the control connection's own address, only port 20 */
-	a.sa.sa_family = m->s->local.sa.sa_family;
-	if (n != net_len(&m->s->local) || !net_same_addr(&a, &m->s->local))
-		die("monitor: port 20 request for a foreign address");
-	net_set_port(&a, 20);
-	fd = socket(a.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd != -1 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, &a.sa, net_len(&a)) == -1)) {
-		log_msg(LOG_WARNING, "bind port 20: %s", strerror(errno));
+	memset(&to, 0, sizeof(to));
+	memcpy(&to, p, n);
+	if (to.sa.sa_family != s->local.sa.sa_family || net_port(&to) == 0 ||
+	    (net_same_addr(&to, &s->local) && net_port(&to) == net_port(&s->local)) ||
+	    (!s->conf->port_promiscuous && (!net_same_addr(&to, &s->peer) ||
+	    net_port(&to) < 1024)))
+		die("monitor: port 20 request for a target the policy refuses");
+	net_set_port(&from, 20);
+	fd = socket(from.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd != -1 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) == -1 ||
+	    bind(fd, &from.sa, net_len(&from)) == -1 ||
+	    net_connect_within(fd, &to, (int)s->conf->data_timeout * 1000) == -1)) {
+		log_msg(LOG_WARNING, "%s: data connection from port 20: %s", s->peer_str,
+		    strerror(errno));
 		close(fd);
 		fd = -1;
 	}

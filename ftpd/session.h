@@ -25,8 +25,8 @@ enum {
 	MON_AUTH = 1,	/* control -> monitor: str user, str password, u8 tls, bytes cert */
 	MON_AUTH_OK,	/* monitor -> control: fd = relay socket to the new user process */
 	MON_AUTH_FAIL,	/* monitor -> control: u8 close, str reason */
-	MON_PORT20,	/* user -> monitor: bytes sockaddr to bind on port 20 */
-	MON_FD,		/* monitor -> user: fd = the bound socket (or none) */
+	MON_PORT20,	/* user -> monitor: bytes sockaddr of the PORT target (connect_from_port_20) */
+	MON_FD,		/* monitor -> user: fd = connected from port 20 (or none) */
 	MON_CERT_LOGIN,	/* control -> monitor: str user, bytes client certificate (DER) */
 	MON_CERT_PASS,	/* monitor -> control: str text: go on with a password (331) */
 	REL_INIT,	/* control -> user: u32 mlst facts, bytes control TLS session (then a REL_PROT) */

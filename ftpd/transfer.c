@@ -494,8 +494,12 @@ xfer_start(struct session *s, struct xfer_req *r)
 		xfer_cleanup_req(r);
 		return;
 	}
-	if (s->data_mode == DATA_PORT && s->conf->connect_from_port_20)
-		bound = user_port20(s);
+	if (s->data_mode == DATA_PORT && s->conf->connect_from_port_20 &&
+	    (bound = user_port20(s)) == -1) {
+		reply(s, FTP_BADSENDCONN, "Failed to establish connection from port 20.");
+		xfer_cleanup_req(r);
+		return;
+	}
 	if (pipe2(p, O_CLOEXEC) == -1)
 		die("pipe: %s", strerror(errno));
 	reply(s, FTP_DATACONN, "%s", r->opening[0] ? r->opening :

@@ -74,7 +74,7 @@ user_port20(struct session *s)
 	int fd;
 
 	msg_init(&m, MON_PORT20, PRIV_MSG_MAX);
-	msg_put_bytes(&m, &s->local, net_len(&s->local));
+	msg_put_bytes(&m, &s->data_addr, net_len(&s->data_addr));
 	if (msg_send(s->mon_fd, &m) == -1 || msg_recv(s->mon_fd, &r, PRIV_MSG_MAX) == -1 ||
 	    r.type != MON_FD)
 		die("monitor gone");

@@ -134,3 +134,31 @@ def test_epsv_all(alice):
         r = alice.cmd(line)
         assert 500 <= r.code <= 599, "%s after EPSV ALL -> %r" % (line, r)
     assert alice.retr("hello.txt", mode="epsv") == HELLO
+
+
+def test_connect_from_port_20(ftpenv):
+    """connect_from_port_20: the monitor connects the data connection from port 20 to the
+    checked PORT target, and the transfer goes through it."""
+    srv = ftpenv.inetd(connect_from_port_20=True)
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    c.set_type("I")
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    ls.settimeout(10)
+    port = ls.getsockname()[1]
+    assert c.cmd("PORT 127,0,0,1,%d,%d" % (port >> 8, port & 255)).code == 200
+    c.send_line("RETR hello.txt")
+    assert c.reply().code == 150
+    conn, peer = ls.accept()
+    assert peer[1] == 20, peer
+    data = b""
+    while True:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    conn.close()
+    assert data == HELLO and c.reply().code == 226
+    ls.close()
