@@ -17,7 +17,9 @@
  * system without a vDSO make for real.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -37,6 +39,8 @@
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
 	BPF_STMT(BPF_RET | BPF_K, (action))
 #define ALLOW(nr)	ON(nr, SECCOMP_RET_ALLOW)
+/* the low 32 bits of system call argument N (little-endian ABIs only) */
+#define ARG_LO(n)	(offsetof(struct seccomp_data, args) + (n) * sizeof(uint64_t))
 #define KILL(nr)	ON(nr, SECCOMP_RET_KILL_PROCESS)
 
 int
@@ -49,6 +53,26 @@ sandbox_control(void)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+
+		/*
+		 * fcntl: the descriptor and status flags only.  F_SETOWN, F_SETSIG
+		 * and O_ASYNC would let it signal any process of nopriv_user (every
+		 * other session's control process): they kill it.
+		 */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fcntl, 0, 13),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETOWN, 10, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETSIG, 9, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETOWN_EX, 8, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETFL, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, O_ASYNC, 5, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_GETFL, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_GETFD, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETFD, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 
 		/* the busiest first: the poll loop, the client, the socket pair */
 		ALLOW(__NR_read),
@@ -70,7 +94,6 @@ sandbox_control(void)
 		ALLOW(__NR_getsockname),
 		ALLOW(__NR_getpeername),
 		ALLOW(__NR_shutdown),
-		ALLOW(__NR_fcntl),
 		ALLOW(__NR_close),
 		ALLOW(__NR_lseek),
 		ALLOW(__NR_fstat),

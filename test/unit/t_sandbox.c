@@ -76,6 +76,55 @@ do_setuid(void)
 	syscall(SYS_setuid, 0);
 }
 
+/* fcntl for flags passes; a call that could aim signals elsewhere kills. */
+static void
+do_fcntl_flags(void)
+{
+	int fl = fcntl(iop[0], F_GETFL);
+
+	if (fl == -1 || fcntl(iop[0], F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(iop[0], F_SETFD, FD_CLOEXEC) == -1 || fcntl(iop[0], F_GETFD) == -1)
+		_exit(1);
+	if (fcntl(iop[0], F_GETLK, NULL) != -1 || errno != EPERM)
+		_exit(2);
+}
+
+static void
+do_fcntl_setown(void)
+{
+	fcntl(iop[0], F_SETOWN, 1);
+}
+
+static void
+do_fcntl_async(void)
+{
+	fcntl(iop[0], F_SETFL, O_ASYNC);
+}
+
+static void
+do_fcntl_setsig(void)
+{
+	fcntl(iop[0], F_SETSIG, SIGKILL);
+}
+
+TEST(sandbox_fcntl_arguments)
+{
+	int st;
+
+	ASSERT_TRUE(pipe(iop) == 0);
+	st = sandboxed(do_fcntl_flags);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ_INT(WEXITSTATUS(st), 0);
+	st = sandboxed(do_fcntl_setown);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = sandboxed(do_fcntl_async);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = sandboxed(do_fcntl_setsig);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	close(iop[0]);
+	close(iop[1]);
+}
+
 TEST(sandbox_allows_io)
 {
 	int st;
