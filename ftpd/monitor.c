@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -53,11 +54,13 @@ struct mon_req {
 };
 
 static void mon_port20(struct mon *, struct msg *);
+static void mon_xferlog(struct mon *, struct msg *);
 
 static const struct mon_req reqtab[] = {
 	{ MON_AUTH,	MF_CTL | MF_PREAUTH,			mon_auth },
 	{ MON_CERT_LOGIN, MF_CTL | MF_PREAUTH,			mon_cert_login },
 	{ MON_PORT20,	MF_USR | MF_POSTAUTH,			mon_port20 },
+	{ MON_XFERLOG,	MF_USR | MF_POSTAUTH,			mon_xferlog },
 };
 
 /* Reap PID (WHAT process); log it if a signal other than SENT ended it. */
@@ -181,6 +184,9 @@ mon_start_user(struct mon *m, const struct creds *cr)
 		close(relay[0]);
 		close(mon[0]);
 		limit_leave(m->s->limit_fd);	/* the monitor's copies hold the slots */
+		if (m->s->xferlog_fd != -1)	/* the monitor writes the xferlog */
+			close(m->s->xferlog_fd);
+		m->s->xferlog_fd = -1;
 		user_run(m->s, cr, relay[1], mon[1]);
 	}
 	close(relay[1]);
@@ -291,6 +297,44 @@ mon_port20(struct mon *m, struct msg *req)
 	msg_free(&r);
 	if (fd != -1)
 		close(fd);
+}
+
+/*
+ * One transfer for the xferlog: the user process says what moved; the time,
+ * the client's address and the user name are the monitor's own, and the
+ * line's format is fixed (wu-ftpd's), so no field can forge another line.
+ */
+static void
+mon_xferlog(struct mon *m, struct msg *req)
+{
+	const struct session *s = m->s;
+	char path[MAX_PATH], when[64];
+	struct buf line = BUF_INIT(MAX_PATH * 2);
+	uint32_t secs;
+	uint64_t bytes;
+	uint8_t type, dir, done;
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	if (msg_get_u32(req, &secs) == -1 || msg_get_u64(req, &bytes) == -1 ||
+	    msg_get_u8(req, &type) == -1 || msg_get_u8(req, &dir) == -1 ||
+	    msg_get_u8(req, &done) == -1 || msg_get_str(req, path, sizeof(path)) == -1 ||
+	    !msg_done(req) || (type != 'a' && type != 'b') || (dir != 'o' && dir != 'i') ||
+	    (done != 'c' && done != 'i') || bytes > INT64_MAX)
+		die("monitor: malformed xferlog record");
+	if (s->xferlog_fd == -1)
+		return;
+	for (i = 0; path[i] != '\0'; i++)
+		if ((unsigned char)path[i] <= ' ' || path[i] == 0x7f)
+			path[i] = '_';
+	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", localtime_r(&t, &tm));
+	buf_appendf(&line, "%s %lu %s %llu %s %c _ %c %c %s ftp 0 * %c\n", when,
+	    (unsigned long)secs, s->peer_str, (unsigned long long)bytes, path, type, dir,
+	    s->anonymous ? 'a' : 'r', s->user, done);
+	if (write(s->xferlog_fd, buf_cstr(&line), line.len) < 0)
+		log_msg(LOG_WARNING, "xferlog: %s", strerror(errno));
+	buf_free(&line);
 }
 
 /* Check REQ against the permission table and run it. */

@@ -29,6 +29,7 @@ enum {
 	MON_FD,		/* monitor -> user: fd = connected from port 20 (or none) */
 	MON_CERT_LOGIN,	/* control -> monitor: str user, bytes client certificate (DER) */
 	MON_CERT_PASS,	/* monitor -> control: str text: go on with a password (331) */
+	MON_XFERLOG,	/* user -> monitor: u32 secs, u64 bytes, u8 'a'|'b', u8 'o'|'i', u8 'c'|'i', str path */
 	REL_INIT,	/* control -> user: u32 mlst facts, bytes control TLS session (then a REL_PROT) */
 	REL_CMD,	/* control -> user: str command line */
 	REL_REPLY,	/* user -> control: bytes to send to the client */
@@ -86,7 +87,7 @@ struct session {
 	int		 lines_seen;		/* command lines read (ClientHello check) */
 	int		 discard_input;		/* drop the rest of what was read (AUTH) */
 	int		 quitting;
-	int		 xferlog_fd;		/* opened by the monitor, -1 if off */
+	int		 xferlog_fd;		/* monitor: the xferlog, -1 if off (only it writes) */
 	struct buf	 welcome;		/* welcome_file, read before chroot */
 
 	/* user process */

@@ -536,31 +536,31 @@ xfer_start(struct session *s, struct xfer_req *r)
 	xfer_busy(s, 1);
 }
 
-/* Append the wu-ftpd xferlog line for a finished transfer. */
+/*
+ * Ask the monitor to log a finished transfer in the xferlog: the monitor
+ * holds the file and formats the wu-ftpd line itself, with its own time,
+ * address and user name (SECURITY).
+ */
 static void
 xfer_log(struct session *s, const struct xfer *x, const struct xfer_result *res, long secs)
 {
-	char cwd[MAX_PATH], path[MAX_PATH], when[64];
-	struct buf line = BUF_INIT(MAX_PATH * 2);
-	time_t t = time(NULL);
-	struct tm tm;
-	size_t i;
+	char cwd[MAX_PATH], path[MAX_PATH];
+	struct msg m;
 
-	if (s->xferlog_fd == -1 || x->req.kind == XF_LIST)
+	if (!s->conf->xferlog_enable || x->req.kind == XF_LIST || s->mon_fd == -1)
 		return;
 	if (getcwd(cwd, sizeof(cwd)) == NULL || path_join(cwd, x->req.name, path, sizeof(path)) == -1)
 		str_copy(path, sizeof(path), x->req.name);
-	for (i = 0; path[i] != '\0'; i++)
-		if ((unsigned char)path[i] <= ' ')
-			path[i] = '_';
-	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", localtime_r(&t, &tm));
-	buf_appendf(&line, "%s %ld %s %lld %s %c _ %c %c %s ftp 0 * %c\n", when,
-	    secs < 1 ? 1 : secs, s->peer_str, res->bytes, path, s->type_ascii ? 'a' : 'b',
-	    x->req.kind == XF_RETR ? 'o' : 'i', s->anonymous ? 'a' : 'r', s->user,
-	    res->code == FTP_TRANSFEROK ? 'c' : 'i');
-	if (write(s->xferlog_fd, buf_cstr(&line), line.len) < 0)
-		log_msg(LOG_WARNING, "xferlog: %s", strerror(errno));
-	buf_free(&line);
+	msg_init(&m, MON_XFERLOG, PRIV_MSG_MAX);
+	msg_put_u32(&m, (uint32_t)(secs < 1 ? 1 : secs));
+	msg_put_u64(&m, (uint64_t)(res->bytes < 0 ? 0 : res->bytes));
+	msg_put_u8(&m, s->type_ascii ? 'a' : 'b');
+	msg_put_u8(&m, x->req.kind == XF_RETR ? 'o' : 'i');
+	msg_put_u8(&m, res->code == FTP_TRANSFEROK ? 'c' : 'i');
+	msg_put_str(&m, path);
+	if (msg_send(s->mon_fd, &m) == -1)
+		log_msg(LOG_WARNING, "xferlog: the monitor is gone");
+	msg_free(&m);
 }
 
 /* Reap the transfer process (once); its wait status. */

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ftpdtest import HELLO, free_port_block
+from ftpdtest import HELLO, free_port_block, proc_status
 
 ALL_BYTES = bytes(range(256)) * 4096          # 1 MiB holding every byte value
 
@@ -241,6 +241,34 @@ def test_xferlog(ftpenv):
     assert f[5:8] == [f[5], "127.0.0.1", str(len(HELLO))], lines[-1]
     assert f[8].endswith("hello.txt")
     assert f[9:] == ["b", "_", "o", "r", "alice", "ftp", "0", "*", "c"], lines[-1]
+
+
+def test_xferlog_only_in_the_monitor(ftpenv):
+    """Only the root monitor holds the xferlog: no process running as the user (or the
+    control process) has a descriptor for it to truncate or forge lines with."""
+    srv = ftpenv.inetd(xferlog_enable=True)
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    assert c.stor("x.bin", b"x" * 1000).ok
+    log = os.path.realpath(ftpenv.path("xferlog"))
+    holders = {}
+    for pid in ftpenv.session_pids():
+        try:
+            fds = os.listdir("/proc/%d/fd" % pid)
+            uid = proc_status(pid)["Uid"][0]
+        except (OSError, TypeError, KeyError):
+            continue
+        for fd in fds:
+            try:
+                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == log:
+                    holders[pid] = uid
+            except OSError:
+                pass
+    assert holders and set(holders.values()) == {0}, holders
+    c.cmd("QUIT")
+    ftpenv.wait_session_gone()
+    with open(ftpenv.path("xferlog")) as fh:
+        assert fh.read().split()[-9:] == ["b", "_", "i", "r", "alice", "ftp", "0", "*", "c"]
 
 
 def test_passive_range_reused_under_load(ftpenv):
