@@ -39,6 +39,7 @@
 #include "net.h"
 #include "sandbox.h"
 #include "session.h"
+#include "testhook.h"
 #include "tls.h"
 
 
@@ -529,6 +530,7 @@ mon_start_control(struct session *s, const int sp[2])
 		s->mon_fd = sp[1];
 		privdrop(&cr);
 		privdrop_die_with_parent(s->monitor_pid, SIGKILL);
+		testhook_hand_over("FTPD_TEST_CTL_SOCK", s->mon_fd);
 		mon_limit_control();
 		if (sandbox_control() == -1)
 			log_msg(LOG_WARNING, "no seccomp filter for the control process: %s",

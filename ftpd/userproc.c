@@ -25,6 +25,7 @@
 #include "listing.h"
 #include "log.h"
 #include "session.h"
+#include "testhook.h"
 #include "tls.h"
 #include "transfer.h"
 
@@ -239,6 +240,7 @@ user_run(struct session *s, const struct creds *cr, int relay, int mon)
 	s->logged_in = 1;
 	s->prelogin_errors = 0;
 	usr_login(s, cr);
+	testhook_hand_over("FTPD_TEST_USR_SOCK", s->mon_fd);
 	usr_ready(s);
 	for (;;) {
 		pfd[0].fd = s->have_queued ? -1 : s->relay_fd;

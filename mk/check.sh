@@ -4,14 +4,15 @@
 # Runs, in order: the C unit tests (`$MAKE unit`), mk/lint.sh when it exists,
 # static analysis and a short libFuzzer pass (not for the SAN build), the fuzz
 # targets' seed corpora replayed under this build (`$MAKE fuzz-replay`: one
-# count per target), and the integration tests (test/integration/run.sh against
+# count per target), the hostile-process tests (`$MAKE boundary-check`, not for
+# the SAN build), and the integration tests (test/integration/run.sh against
 # BUILD/ftpd).  Prints one line per stage and, last, the total as "N passed,
 # N failed".  Exits non-zero if anything failed or if nothing at all passed.
 #
 # Environment: TESTS=expr runs only the integration tests matching that pytest -k
 # expression; SKIP_TESTS=expr leaves those out (both are also passed on to the unit
 # runner); SKIP_UNIT=1, SKIP_LINT=1, SKIP_ANALYZE=1, SKIP_FUZZ=1,
-# SKIP_FUZZ_REPLAY=1, SKIP_INTEGRATION=1 leave a stage out.
+# SKIP_FUZZ_REPLAY=1, SKIP_BOUNDARY=1, SKIP_INTEGRATION=1 leave a stage out.
 
 set -u
 
@@ -122,6 +123,14 @@ if [ "${SKIP_FUZZ_REPLAY:-0}" = 1 ]; then
 elif [ -f test/fuzz/replay.sh ]; then
 	echo "== fuzz corpus replay (every target over test/fuzz/corpus/<target>/)"
 	counted fuzz-replay fuzz-replay
+fi
+
+# --- the monitor against compromised processes (once: not for the SAN build) ---
+if [ "${SKIP_BOUNDARY:-0}" = 1 ] || [ "$(basename "$BUILD")" = build-san ]; then
+	echo "== boundary: skipped"
+elif [ -f mk/boundary.sh ]; then
+	echo "== boundary (hostile-process tests, test-hook build)"
+	counted boundary boundary-check
 fi
 
 # --- integration tests --------------------------------------------------------

@@ -32,7 +32,7 @@ UNIT_BINS  = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 OBJ_LIB    = $(filter-out $(BUILD)/obj/ftpd/main.o,$(ALL_OBJS))
 
 .PHONY: all check unit integration run install clean deps lint fuzz bench analyze valgrind \
-	fresh-root-check
+	fresh-root-check boundary-check
 
 all: $(BUILD)/ftpd $(BUILD)/ftpsd
 
@@ -120,6 +120,11 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/ftpd $(BUILD)/ftpsd
 	@sh mk/run.sh $(BUILD)/ftpd
 
+# boundary-check: the hostile-process tests against the test-hook build
+# (build-hooks/, never installed; mk/boundary.sh); make check runs it
+boundary-check:
+	@MAKE="$(MAKE)" sh mk/boundary.sh
+
 # fresh-root-check: make run and make check in a minimal Debian root built
 # from scratch, on this checkout's committed HEAD (as root; mk/fresh-root.sh).
 # FRESH_ROOT_CHECK_ARGS are extra arguments for that make check.
@@ -171,6 +176,6 @@ uninstall:
 .PHONY: uninstall
 
 clean:
-	rm -rf build build-san build-vg
+	rm -rf build build-san build-vg build-hooks
 
 -include $(ALL_OBJS:.o=.d) $(BUILD)/obj/ftpd/main-ftpsd.d $(wildcard $(BUILD)/fuzz-replay/obj/*.d)

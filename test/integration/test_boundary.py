@@ -1,0 +1,264 @@
+"""The monitor against a compromised control or user process (raw IPC frames).
+
+These tests need the test-hook build (make boundary-check builds build-hooks/ and
+runs them with FTPD_HOOKS pointing at it): there, a control or user process
+whose environment names an abstract socket hands its monitor socket to the test
+and stops (ftpd/testhook.c), and the test plays that process, as an attacker
+running code in it would.  Each misuse must be refused by the monitor itself,
+ending the session where the boundary says so.
+"""
+
+import os
+import socket
+import struct
+import time
+
+import pytest
+
+import ftpdtest
+from ftpdtest import USERS, wait_for
+
+HOOKS = os.environ.get("FTPD_HOOKS")
+pytestmark = pytest.mark.skipif(
+    not HOOKS, reason="SKIPPED: needs the test-hook build: make boundary-check")
+
+# ftpd/session.h
+MON_AUTH, MON_AUTH_OK, MON_AUTH_FAIL, MON_PORT20, MON_FD, MON_CERT_LOGIN = 1, 2, 3, 4, 5, 6
+MON_XFERLOG = 8
+
+
+def u8(v):
+    return struct.pack("B", v)
+
+
+def u32(v):
+    return struct.pack(">I", v)
+
+
+def field(b):
+    """A str or bytes field: u32 length and the bytes."""
+    if isinstance(b, str):
+        b = b.encode()
+    return u32(len(b)) + b
+
+
+def frame(mtype, payload=b""):
+    return u32(len(payload) + 1) + u8(mtype) + payload
+
+
+def sockaddr_in(host, port):
+    """struct sockaddr_in as the C side has it (x86_64 and aarch64: little-endian)."""
+    return struct.pack("<H", socket.AF_INET) + struct.pack(">H", port) + \
+        socket.inet_aton(host) + b"\0" * 8
+
+
+def login_frame(user, pw):
+    return frame(MON_AUTH, field(user) + field(pw) + u8(0) + field(b""))
+
+
+class Monitor:
+    """The monitor socket of a hooked control or user process."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.sock.settimeout(15)
+
+    def send(self, data, fds=()):
+        if fds:
+            self.sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                        struct.pack("%di" % len(fds), *fds))])
+        else:
+            self.sock.sendall(data)
+
+    def recv(self):
+        """(type, payload, fd or None), or None once the monitor has closed its end."""
+        try:
+            head, anc, _, _ = self.sock.recvmsg(5, socket.CMSG_SPACE(4))
+        except (ConnectionResetError, socket.timeout):
+            return None
+        if not head:
+            return None
+        while len(head) < 5:
+            head += self.sock.recv(5 - len(head))
+        n, t = struct.unpack(">IB", head)
+        body = b""
+        while len(body) < n - 1:
+            body += self.sock.recv(n - 1 - len(body))
+        fd = struct.unpack("i", anc[0][2][:4])[0] if anc else None
+        return t, body, fd
+
+    def closed(self, seconds=10):
+        """True once the monitor has closed its end within SECONDS."""
+        self.sock.settimeout(seconds)
+        try:
+            return self.sock.recv(4096) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+
+def hooked(ftpenv, which, **opts):
+    """Start the hook build with WHICH ("CTL" or "USR") handing over; returns the
+    server and a function that accepts the handed-over monitor socket."""
+    name = "ftpdtest-%s-%s" % (ftpenv.token[:16], which)
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ls.bind("\0" + name)
+    ls.listen(4)
+    ls.settimeout(15)
+    env = ftpenv.env
+    ftpenv.env = lambda: dict(env(), **{"FTPD_TEST_%s_SOCK" % which: name})
+    ftpenv.ftpd = HOOKS
+    srv = ftpenv.inetd(login_delay=0, **opts)
+
+    def take():
+        conn, _ = ls.accept()
+        conn.settimeout(15)
+        _, anc, _, _ = conn.recvmsg(1, socket.CMSG_SPACE(4))
+        fd = struct.unpack("i", anc[0][2][:4])[0]
+        conn.close()
+        return Monitor(socket.socket(fileno=fd))
+    return srv, take
+
+
+def assert_session_over(ftpenv, mon):
+    assert mon.closed(), "the monitor kept the session"
+    left = ftpenv.wait_session_gone()
+    assert left == [], "processes left:\n" + ftpdtest.describe_procs(left)
+
+
+def logs(ftpenv, text):
+    if ftpenv.syslog and ftpenv.syslog.active:
+        assert wait_for(lambda: any(text in l for l in ftpenv.syslog_lines()), 5), text
+
+
+# --------------------------------------------------------------------------
+# as the control process
+
+def test_control_cannot_ask_for_port20(ftpenv):
+    """MON_PORT20 from the control process ends the session."""
+    srv, take = hooked(ftpenv, "CTL", connect_from_port_20=True)
+    c = ftpenv.connect(srv)
+    mon = take()
+    mon.send(frame(MON_PORT20, field(sockaddr_in("127.0.0.1", 2121))))
+    assert_session_over(ftpenv, mon)
+    logs(ftpenv, "not permitted")
+    c.close()
+
+
+def test_monitor_counts_failed_logins(ftpenv):
+    """The monitor answers login_attempts wrong passwords, the last with 'close', then
+    ends the session itself: a control process that ignores it gets no more guesses."""
+    srv, take = hooked(ftpenv, "CTL", login_attempts=3)
+    c = ftpenv.connect(srv)
+    mon = take()
+    closes = []
+    for i in range(3):
+        mon.send(login_frame("alice", "guess-%d" % i))
+        r = mon.recv()
+        assert r is not None and r[0] == MON_AUTH_FAIL, (i, r)
+        closes.append(r[1][0])
+    assert closes == [0, 0, 1], closes
+    try:
+        mon.send(login_frame("alice", USERS["alice"]["pw"]))
+    except OSError:
+        pass
+    r = mon.recv()
+    assert r is None, "a fourth login was answered: %r" % (r,)
+    assert_session_over(ftpenv, mon)
+    c.close()
+
+
+def test_two_descriptors_end_the_session(ftpenv):
+    """A message carrying two descriptors ends the session (none is kept)."""
+    srv, take = hooked(ftpenv, "CTL")
+    c = ftpenv.connect(srv)
+    mon = take()
+    a, b = os.open("/dev/null", os.O_RDONLY), os.open("/dev/null", os.O_RDONLY)
+    try:
+        mon.send(login_frame("alice", "x"), fds=(a, b))
+    finally:
+        os.close(a)
+        os.close(b)
+    assert_session_over(ftpenv, mon)
+    c.close()
+
+
+def test_no_second_login_while_logged_in(ftpenv):
+    """After a login, another MON_AUTH while the user process lives ends the session
+    (instead of leaving the monitor waiting for it)."""
+    srv, take = hooked(ftpenv, "CTL")
+    c = ftpenv.connect(srv)
+    mon = take()
+    mon.send(login_frame("alice", USERS["alice"]["pw"]))
+    r = mon.recv()
+    assert r is not None and r[0] == MON_AUTH_OK and r[2] is not None, r
+    relay = socket.socket(fileno=r[2])          # keeps the user process alive
+    start = time.monotonic()
+    mon.send(login_frame("bob", USERS["bob"]["pw"]))
+    assert mon.recv() is None
+    assert time.monotonic() - start < 10
+    relay.close()
+    assert_session_over(ftpenv, mon)
+    c.close()
+
+
+# --------------------------------------------------------------------------
+# as the user process
+
+def user_monitor(ftpenv, **opts):
+    srv, take = hooked(ftpenv, "USR", **opts)
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    return c, take()
+
+
+def test_user_port20_refused_when_off(ftpenv):
+    """MON_PORT20 with connect_from_port_20 off ends the session."""
+    c, mon = user_monitor(ftpenv)
+    mon.send(frame(MON_PORT20, field(sockaddr_in("127.0.0.1", 40000))))
+    assert_session_over(ftpenv, mon)
+    c.close()
+
+
+def test_user_port20_only_to_the_client(ftpenv):
+    """With connect_from_port_20, the monitor connects from port 20 only to the control
+    peer at a port >= 1024, and hands over a connected socket; any other target ends
+    the session."""
+    c, mon = user_monitor(ftpenv, connect_from_port_20=True)
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    ls.settimeout(10)
+    mon.send(frame(MON_PORT20, field(sockaddr_in("127.0.0.1", ls.getsockname()[1]))))
+    r = mon.recv()
+    assert r is not None and r[0] == MON_FD and r[2] is not None, r
+    conn, peer = ls.accept()
+    assert peer[1] == 20
+    got = socket.socket(fileno=r[2])
+    assert got.getpeername()[1] == ls.getsockname()[1]
+    got.close()
+    conn.close()
+    ls.close()
+    mon.send(frame(MON_PORT20, field(sockaddr_in("127.0.0.1", 111))))
+    assert_session_over(ftpenv, mon)
+    c.close()
+
+
+def test_user_xferlog_record_checked(ftpenv):
+    """MON_XFERLOG: the monitor writes the line with its own user name and address,
+    a path's control characters as '_'; a malformed record ends the session."""
+    c, mon = user_monitor(ftpenv, xferlog_enable=True)
+    rec = u32(3) + struct.pack(">Q", 42) + b"b" + b"o" + b"c"
+    mon.send(frame(MON_XFERLOG, rec + field("/x\nFri Jan  1 fake line")))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not os.path.exists(ftpenv.path("xferlog")):
+        time.sleep(0.1)
+    assert wait_for(lambda: os.path.getsize(ftpenv.path("xferlog")) > 0, 10)
+    with open(ftpenv.path("xferlog")) as f:
+        lines = f.read().splitlines()
+    assert len(lines) == 1 and " 127.0.0.1 42 /x_Fri_Jan__1_fake_line b _ o r alice " in lines[0]
+    mon.send(frame(MON_XFERLOG, u32(3) + struct.pack(">Q", 42) + b"z" + b"o" + b"c" +
+                   field("/y")))
+    assert_session_over(ftpenv, mon)
+    c.close()
