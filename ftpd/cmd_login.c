@@ -31,24 +31,12 @@ is_anonymous(const struct session *s, const char *user)
 static int
 login_tls_refused(struct session *s, const char *user)
 {
-	int tls = s->tls_state != CTL_PLAIN;
-	const char *anon = s->conf->tls_anonymous;
+	const char *why = session_tls_login_refusal(s, user, is_anonymous(s, user),
+	    s->tls_state != CTL_PLAIN, NULL, 0);
 
-	if (is_anonymous(s, user)) {
-		if (tls && !strcmp(anon, "refuse"))
-			reply(s, FTP_NOLOGIN, "Anonymous logins are not allowed over TLS: "
-			    "connect without AUTH.");
-		else if (!tls && !strcmp(anon, "require") && s->tls_ctx != NULL)
-			reply(s, FTP_NOLOGIN, "Anonymous logins need TLS: send AUTH TLS first.");
-		else
-			return 0;
-		return 1;
-	}
-	if (tls || session_tls_required(s) == TLSREQ_NONE ||
-	    session_user_listed(s->conf->tls_plain_users, user, NULL, 0) != 0)
+	if (why == NULL)
 		return 0;
-	reply(s, FTP_NOLOGIN, "Non-anonymous sessions must use encryption: "
-	    "connect with explicit FTP over TLS (AUTH TLS).");
+	reply(s, FTP_NOLOGIN, "%s", why);
 	return 1;
 }
 

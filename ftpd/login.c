@@ -53,14 +53,11 @@ mon_shell_ok(const struct session *s, const struct passwd *pw)
 static int
 mon_anon_tls_ok(struct mon *m, char *reason, size_t rsz)
 {
-	const char *p = m->s->conf->tls_anonymous;
+	const char *why = session_tls_login_refusal(m->s, "anonymous", 1, m->tls, NULL, 0);
 
-	if (m->tls && !strcmp(p, "refuse"))
-		str_copy(reason, rsz, "Anonymous logins are not allowed over TLS.");
-	else if (!m->tls && !strcmp(p, "require") && m->s->tls_ctx != NULL)
-		str_copy(reason, rsz, "Anonymous logins need TLS: send AUTH TLS first.");
-	else
+	if (why == NULL)
 		return 1;
+	str_copy(reason, rsz, why);
 	return 0;
 }
 
@@ -86,29 +83,41 @@ mon_anon(struct mon *m, struct creds *cr, char *root, size_t rootsz, char *reaso
 	return 0;
 }
 
+/* PW's group names into NAMES, pointed to by GPTR; how many. */
+static int
+mon_group_names(const struct passwd *pw, char names[][64], const char **gptr)
+{
+	gid_t gids[MAX_GROUPS];
+	int n = mon_groups(pw, gids, names, MAX_GROUPS), i;
+
+	for (i = 0; i < n; i++)
+		gptr[i] = names[i];
+	return n;
+}
+
 /* Is PW in LIST (user names and @groups)? */
 static int
 mon_listed(const char *list, const struct passwd *pw)
 {
 	char gnames[MAX_GROUPS][64];
 	const char *gptr[MAX_GROUPS];
-	gid_t gids[MAX_GROUPS];
-	int n, i;
+	int n;
 
 	if (list[0] == '\0')
 		return 0;
-	n = mon_groups(pw, gids, gnames, MAX_GROUPS);
-	for (i = 0; i < n; i++)
-		gptr[i] = gnames[i];
+	n = mon_group_names(pw, gnames, gptr);
 	return session_user_listed(list, pw->pw_name, gptr, n) == 1;
 }
 
-/* May PW log in over this connection under tls_required / tls_plain_users? */
+/* May PW log in over this connection under the TLS login policy? */
 static int
 mon_local_tls_ok(struct mon *m, const struct passwd *pw)
 {
-	return m->tls || session_tls_required(m->s) == TLSREQ_NONE ||
-	    mon_listed(m->s->conf->tls_plain_users, pw);
+	char gnames[MAX_GROUPS][64];
+	const char *gptr[MAX_GROUPS];
+	int n = mon_group_names(pw, gnames, gptr);
+
+	return session_tls_login_refusal(m->s, pw->pw_name, 0, m->tls, gptr, n) == NULL;
 }
 
 /* What the client certificate of this login attempt is worth for USER. */

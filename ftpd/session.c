@@ -115,3 +115,23 @@ session_data_policy(const struct conf *c, int anonymous, const char *user,
 		p = DPROT_ALLOW;
 	return p;
 }
+
+const char *
+session_tls_login_refusal(const struct session *s, const char *user, int anonymous, int tls,
+    const char *const *groups, int ngroups)
+{
+	const char *anon = s->conf->tls_anonymous;
+
+	if (anonymous) {
+		if (tls && !strcmp(anon, "refuse"))
+			return "Anonymous logins are not allowed over TLS: connect without AUTH.";
+		if (!tls && !strcmp(anon, "require") && s->tls_ctx != NULL)
+			return "Anonymous logins need TLS: send AUTH TLS first.";
+		return NULL;
+	}
+	if (tls || session_tls_required(s) == TLSREQ_NONE ||
+	    session_user_listed(s->conf->tls_plain_users, user, groups, ngroups) != 0)
+		return NULL;
+	return "Non-anonymous sessions must use encryption: connect with explicit FTP over "
+	    "TLS (AUTH TLS).";
+}

@@ -127,6 +127,17 @@ enum tls_req { TLSREQ_NONE, TLSREQ_LOGIN, TLSREQ_ALL };
 /* What the tls_required policy asks of this session (NONE without a certificate). */
 enum tls_req session_tls_required(const struct session *s);
 /*
+ * The TLS login policy (tls_required, tls_plain_users, tls_anonymous), written
+ * once for both processes that apply it: may USER (ANONYMOUS or a local
+ * account, with GROUPS names) log in over a control connection that is
+ * protected (TLS) or not?  NULL if so, else the reason for the client.  With
+ * GROUPS NULL (the control process, before the password) an @group entry
+ * that might match lets the login go on to the monitor, which decides with
+ * the user's groups.
+ */
+const char *session_tls_login_refusal(const struct session *s, const char *user,
+	    int anonymous, int tls, const char *const *groups, int ngroups);
+/*
  * Is USER (a local account, with GROUPS names) in LIST ("name @group ...")?
  * With GROUPS NULL, @group entries are not decided: -1 if one might match.
  */

@@ -11,6 +11,7 @@
 #include "ascii.h"
 #include "buf.h"
 #include "commands.h"
+#include "conf.h"
 #include "ipc.h"
 #include "linebuf.h"
 #include "net.h"
@@ -258,4 +259,35 @@ TEST(ipc_descriptors_counted)
 	close(fds[1]);
 	close(sp[0]);
 	close(sp[1]);
+}
+
+/* The TLS login policy, one function for the control process and the monitor. */
+TEST(tls_login_policy)
+{
+	static const char *groups[] = { "alice", "staff" };
+	struct conf c;
+	struct session s;
+	char err[256];
+
+	conf_defaults(&c);
+	session_init(&s, &c);
+	s.tls_ctx = (struct tls_ctx *)&c;	/* "a certificate is configured": never used */
+	ASSERT_TRUE(session_tls_login_refusal(&s, "alice", 0, 0, NULL, 0) != NULL);
+	ASSERT_TRUE(session_tls_login_refusal(&s, "alice", 0, 1, NULL, 0) == NULL);
+	ASSERT_TRUE(session_tls_login_refusal(&s, "anonymous", 1, 0, NULL, 0) == NULL);
+	ASSERT_EQ_INT(conf_set(&c, "tls_plain_users", "@staff", err, sizeof(err)), 0);
+	ASSERT_TRUE(session_tls_login_refusal(&s, "alice", 0, 0, NULL, 0) == NULL);	/* undecided */
+	ASSERT_TRUE(session_tls_login_refusal(&s, "alice", 0, 0, groups, 2) == NULL);
+	ASSERT_TRUE(session_tls_login_refusal(&s, "bob", 0, 0, groups, 1) != NULL);
+	ASSERT_EQ_INT(conf_set(&c, "tls_anonymous", "refuse", err, sizeof(err)), 0);
+	ASSERT_TRUE(session_tls_login_refusal(&s, "anonymous", 1, 1, NULL, 0) != NULL);
+	ASSERT_EQ_INT(conf_set(&c, "tls_anonymous", "require", err, sizeof(err)), 0);
+	ASSERT_TRUE(session_tls_login_refusal(&s, "anonymous", 1, 0, NULL, 0) != NULL);
+	ASSERT_TRUE(session_tls_login_refusal(&s, "anonymous", 1, 1, NULL, 0) == NULL);
+	s.tls_ctx = NULL;	/* no certificate: plain FTP for everyone */
+	ASSERT_TRUE(session_tls_login_refusal(&s, "bob", 0, 0, NULL, 0) == NULL);
+	ASSERT_TRUE(session_tls_login_refusal(&s, "anonymous", 1, 0, NULL, 0) == NULL);
+	buf_free(&s.welcome);
+	buf_free(&s.queued);
+	conf_free(&c);
 }
