@@ -199,9 +199,14 @@ chain_check(SSL_CTX *ctx, const char *kw, const char *file)
 	X509_STORE_CTX *vc;
 	char issuer[256];
 
+	int i;
+
 	if (leaf == NULL || X509_check_issued(leaf, leaf) == X509_V_OK)
 		return;		/* self-signed: nothing to complete */
 	SSL_CTX_get0_chain_certs(ctx, &chain);
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		if (X509_check_issued(sk_X509_value(chain, i), leaf) == X509_V_OK)
+			return;	/* its issuer follows it: no system CA is looked up */
 	store = system_cas();
 	vc = X509_STORE_CTX_new();
 	if (store != NULL && vc != NULL && X509_STORE_CTX_init(vc, store, leaf, chain) == 1 &&

@@ -6,7 +6,7 @@ still lives on this machine, so a server that wrongly connects reaches only our 
 
 import socket
 
-from ftpdtest import HELLO
+from ftpdtest import HELLO, recv_all
 
 
 def other_listener():
@@ -153,12 +153,7 @@ def test_connect_from_port_20(ftpenv):
     assert c.reply().code == 150
     conn, peer = ls.accept()
     assert peer[1] == 20, peer
-    data = b""
-    while True:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        data += chunk
+    data = recv_all(conn)
     conn.close()
     assert data == HELLO and c.reply().code == 226
     ls.close()

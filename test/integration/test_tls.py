@@ -740,15 +740,20 @@ def test_chain_warning_only_when_incomplete(ftpenv, certs, chain_certs, case):
 
 # -- data protection per kind of user --------------------------------------------
 
+def clear_data_login(srv, user):
+    """USER logged in over TLS with PBSZ 0 and PROT C: data connections in clear."""
+    f = tls_client(srv, login=False)
+    f.login(user, USERS[user]["pw"])
+    f.voidcmd("PBSZ 0")
+    f.prot_c()
+    return f
+
 def test_data_policy_local_required_anonymous_clear(ftpenv, certs):
     """tls_data/tls_data_list require with tls_data_anonymous allow: a local user's clear
     transfer gets 521 even after a TLS login, an anonymous clear download works."""
     srv = ftpenv.inetd(**tls_opts(certs, tls_data="require", tls_data_list="require",
                                   tls_data_anonymous="allow"))
-    f = tls_client(srv, login=False)
-    f.login("alice", ALICE_PW)
-    f.voidcmd("PBSZ 0")
-    f.prot_c()
+    f = clear_data_login(srv, "alice")
     for op in (lambda: retr(f, "hello.txt"), lambda: f.nlst()):
         with pytest.raises(ftplib.error_perm) as e:
             op()
@@ -776,10 +781,7 @@ def test_data_policy_anonymous_required(ftpenv, certs):
         a.retrbinary("RETR pub/readme.txt", lambda b: None)
     assert str(e.value).startswith("521")
     a.quit()
-    f = tls_client(srv, login=False)
-    f.login("alice", ALICE_PW)
-    f.voidcmd("PBSZ 0")
-    f.prot_c()
+    f = clear_data_login(srv, "alice")
     assert retr(f, "hello.txt") == HELLO
     f.quit()
 
@@ -787,16 +789,10 @@ def test_data_policy_anonymous_required(ftpenv, certs):
 def test_data_plain_users(ftpenv, certs):
     """tls_data_plain_users: the listed @group may transfer in clear under require."""
     srv = ftpenv.inetd(**tls_opts(certs, tls_data="require", tls_data_plain_users="@staff"))
-    f = tls_client(srv, login=False)
-    f.login("alice", ALICE_PW)
-    f.voidcmd("PBSZ 0")
-    f.prot_c()
+    f = clear_data_login(srv, "alice")
     assert retr(f, "hello.txt") == HELLO
     f.quit()
-    f = tls_client(srv, login=False)
-    f.login("bob", USERS["bob"]["pw"])
-    f.voidcmd("PBSZ 0")
-    f.prot_c()
+    f = clear_data_login(srv, "bob")
     with pytest.raises(ftplib.error_perm) as e:
         retr(f, "bob.txt")
     assert str(e.value).startswith("521")
