@@ -18,6 +18,18 @@
 
 enum opt_type { T_BOOL, T_INT, T_OCT, T_STR, T_ENUM };
 
+/* the words of each OPT_CHOICES type, NULL-terminated, in the order of its constants */
+#define OPT_BOOL(f, d, desc)
+#define OPT_INT(f, d, lo, hi, desc)
+#define OPT_OCT(f, d, desc)
+#define OPT_STR(f, d, desc)
+#define OPT_ENUM(f, type, d, desc)
+#define CHOICE(id, word)		word,
+#define OPT_CHOICES(type, choices) \
+	static const char *const words_##type[] = { choices NULL }; \
+	_Static_assert(sizeof(enum type) == sizeof(int), "enum " #type " is not an int");
+#include "options.def"
+
 struct opt {
 	const char	*name;
 	enum opt_type	 type;
@@ -25,7 +37,7 @@ struct opt {
 	long		 ldef;
 	const char	*sdef;
 	long		 lo, hi;
-	const char	*choices;
+	const char *const *words;	/* T_ENUM: its type's words */
 	const char	*desc;
 };
 
@@ -38,14 +50,9 @@ static const struct opt opttab[] = {
 	{ #f, T_OCT, offsetof(struct conf, f), d, NULL, 0, 07777, NULL, desc },
 #define OPT_STR(f, d, desc) \
 	{ #f, T_STR, offsetof(struct conf, f), 0, d, 0, 0, NULL, desc },
-#define OPT_ENUM(f, d, ch, desc) \
-	{ #f, T_ENUM, offsetof(struct conf, f), 0, d, 0, 0, ch, desc },
+#define OPT_ENUM(f, type, d, desc) \
+	{ #f, T_ENUM, offsetof(struct conf, f), d, NULL, 0, 0, words_##type, desc },
 #include "options.def"
-#undef OPT_BOOL
-#undef OPT_INT
-#undef OPT_OCT
-#undef OPT_STR
-#undef OPT_ENUM
 };
 
 #define NOPTS	(sizeof(opttab) / sizeof(opttab[0]))
@@ -84,8 +91,10 @@ conf_defaults(struct conf *c)
 		case T_OCT:
 			*(unsigned *)field(c, o) = (unsigned)o->ldef;
 			break;
-		case T_STR:
 		case T_ENUM:
+			*(int *)field(c, o) = (int)o->ldef;
+			break;
+		case T_STR:
 			set_str(c, o, o->sdef);
 			break;
 		}
@@ -98,7 +107,7 @@ conf_free(struct conf *c)
 	size_t i;
 
 	for (i = 0; i < NOPTS; i++)
-		if (opttab[i].type == T_STR || opttab[i].type == T_ENUM) {
+		if (opttab[i].type == T_STR) {
 			char **sp = field(c, &opttab[i]);
 
 			free(*sp);
@@ -130,27 +139,34 @@ parse_long(const char *v, int base, long *out)
 	return (errno != 0 || *end != '\0') ? -1 : 0;
 }
 
-/* Is V one of the '|'-separated CHOICES? */
+/* The index of V among WORDS, or -1. */
 static int
-enum_ok(const char *choices, const char *v)
+enum_index(const char *const *words, const char *v)
 {
-	size_t n = strlen(v);
-	const char *p = choices;
+	int i;
 
-	while (*p != '\0') {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(words[i], v) == 0)
+			return i;
+	return -1;
+}
 
-		if (len == n && strncmp(p, v, n) == 0)
-			return 1;
-		p += len + (bar ? 1 : 0);
-	}
-	return 0;
+/* WORDS as "a|b|c", for an error message. */
+static void
+enum_list(const char *const *words, char *dst, size_t dstsz)
+{
+	size_t n = 0;
+	int i;
+
+	dst[0] = '\0';
+	for (i = 0; words[i] != NULL && n < dstsz; i++)
+		n += (size_t)snprintf(dst + n, dstsz - n, "%s%s", i ? "|" : "", words[i]);
 }
 
 int
 conf_set(struct conf *c, const char *keyword, const char *v, char *err, size_t errsz)
 {
+	char words[128];
 	size_t i;
 	long l;
 	int b;
@@ -180,9 +196,10 @@ conf_set(struct conf *c, const char *keyword, const char *v, char *err, size_t e
 		*(unsigned *)field(c, o) = (unsigned)l;
 		return 0;
 	case T_ENUM:
-		if (!enum_ok(o->choices, v))
+		if ((b = enum_index(o->words, v)) == -1)
 			goto bad;
-		/* FALLTHROUGH */
+		*(int *)field(c, o) = b;
+		return 0;
 	case T_STR:
 		if (strlen(v) >= MAX_CONF_VALUE)
 			goto bad;
@@ -202,7 +219,8 @@ bad:
 		str_fmt(err, errsz, "%s: \"%.64s\" is not an octal mode", keyword, v);
 		break;
 	case T_ENUM:
-		str_fmt(err, errsz, "%s: \"%.64s\" is not one of %s", keyword, v, o->choices);
+		enum_list(o->words, words, sizeof(words));
+		str_fmt(err, errsz, "%s: \"%.64s\" is not one of %s", keyword, v, words);
 		break;
 	case T_STR:
 		str_fmt(err, errsz, "%s: value too long", keyword);
@@ -314,11 +332,32 @@ conf_validate(const struct conf *c, char *err, size_t errsz)
 		str_fmt(err, errsz, "pam_service and anon_user must not be empty");
 		return -1;
 	}
+	if (c->tls_max_version < TLSV_1_2 || c->tls_min_version > c->tls_max_version) {
+		str_fmt(err, errsz, "tls_max_version must be 1.2 or 1.3, and not below "
+		    "tls_min_version");
+		return -1;
+	}
 	if (c->nopriv_user[0] == '\0' || c->empty_dir[0] != '/') {
 		str_fmt(err, errsz, "nopriv_user must be set and empty_dir must be absolute");
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+conf_enum_word(const char *keyword, int value)
+{
+	size_t i;
+	int n;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opttab[i].type == T_ENUM && strcmp(opttab[i].name, keyword) == 0) {
+			for (n = 0; opttab[i].words[n] != NULL; n++)
+				if (n == value)
+					return opttab[i].words[n];
+			break;
+		}
+	return "?";
 }
 
 void

@@ -6,18 +6,23 @@
 
 #include <stddef.h>
 
+/* enum listen_family { FAMILY_ANY, ... }: one per OPT_CHOICES type, in its order */
+#define OPT_BOOL(f, d, desc)
+#define OPT_INT(f, d, lo, hi, desc)
+#define OPT_OCT(f, d, desc)
+#define OPT_STR(f, d, desc)
+#define OPT_ENUM(f, type, d, desc)
+#define CHOICE(id, word)		id,
+#define OPT_CHOICES(type, choices)	enum type { choices };
+#include "options.def"
+
 struct conf {
 #define OPT_BOOL(f, d, desc)		int f;
 #define OPT_INT(f, d, lo, hi, desc)	long f;
 #define OPT_OCT(f, d, desc)		unsigned f;
 #define OPT_STR(f, d, desc)		char *f;
-#define OPT_ENUM(f, d, ch, desc)	char *f;
+#define OPT_ENUM(f, type, d, desc)	enum type f;
 #include "options.def"
-#undef OPT_BOOL
-#undef OPT_INT
-#undef OPT_OCT
-#undef OPT_STR
-#undef OPT_ENUM
 };
 
 /* Fill C with the defaults from options.def. */
@@ -35,6 +40,8 @@ int	 conf_set_arg(struct conf *c, const char *arg, char *err, size_t errsz);
 int	 conf_set(struct conf *c, const char *keyword, const char *value, char *err, size_t errsz);
 /* Cross-keyword checks (e.g. pasv_min_port <= pasv_max_port); -1 and ERR on failure. */
 int	 conf_validate(const struct conf *c, char *err, size_t errsz);
+/* The word that stands for VALUE of the enumerated KEYWORD ("?" if none: a bug). */
+const char *conf_enum_word(const char *keyword, int value);
 /* Call FN for every keyword, in options.def order (for the man-page check). */
 void	 conf_foreach(void (*fn)(const char *keyword, const char *type, const char *desc, void *arg), void *arg);
 

@@ -295,3 +295,236 @@ msg_done(const struct msg *m)
 {
 	return m->rpos == m->body.len;
 }
+
+/*
+ * The messages of ipc.def.
+ */
+
+struct ipc_desc {
+	const char	*name;
+	enum ipc_peer	 from, to;
+	int		 answer;	/* an answer, not a request */
+	unsigned	 when;		/* request: IPC_* states; answer: IPC_BIT()s of requests */
+	size_t		 max;		/* largest payload */
+};
+
+/* the payload bound of each field kind */
+#define U8(n, lo, hi)		+ 1
+#define U32(n, lo, hi)		+ 4
+#define U64(n, lo, hi)		+ 8
+#define CHR(n, set)		+ 1
+#define STR(n, max)		+ 4 + (size_t)(max)
+#define BYTES(n, lo, hi)	+ 4 + (size_t)(hi)
+static const struct ipc_desc ipc_desc[IPC_NTYPES] = {
+#define REQ(type, stem, from, to, when, fds, fields) \
+	[type] = { #type, IPC_##from, IPC_##to, 0, when, 0 fields },
+#define ANS(type, stem, from, to, reqs, fds, fields) \
+	[type] = { #type, IPC_##from, IPC_##to, 1, reqs, 0 fields },
+#include "ipc.def"
+};
+
+static const char *const ipc_peer_name[] = { "monitor", "control", "user" };
+
+/* MIN <= V <= MAX, as a function so that a bound of 0 draws no warning */
+static int
+in_range(uint64_t v, uint64_t min, uint64_t max)
+{
+	return v >= min && v <= max;
+}
+
+/* one byte among the characters of SET (never its NUL) */
+static int
+in_set(uint8_t c, const char *set)
+{
+	return c != 0 && strchr(set, c) != NULL;
+}
+
+/* The encoders: each field is checked against its bounds, then put. */
+#define U8(n, lo, hi)		BUG_ON(!in_range(v->n, lo, hi)); msg_put_u8(&m, v->n);
+#define U32(n, lo, hi)		BUG_ON(!in_range(v->n, lo, hi)); msg_put_u32(&m, v->n);
+#define U64(n, lo, hi)		BUG_ON(!in_range(v->n, lo, hi)); msg_put_u64(&m, v->n);
+#define CHR(n, set)		BUG_ON(!in_set((uint8_t)v->n, set)); msg_put_u8(&m, (uint8_t)v->n);
+#define STR(n, max)		BUG_ON(strnlen(v->n, sizeof(v->n)) > (max)); msg_put_str(&m, v->n);
+#define BYTES(n, lo, hi)	BUG_ON(!in_range(v->n.len, lo, hi)); \
+				msg_put_bytes(&m, v->n.p, v->n.len);
+#define ENCODER(type, stem, fds, fields)					\
+int									\
+ipc_send_##stem(int sock, const struct ipc_##stem *v, int fd)		\
+{									\
+	struct msg m;							\
+	int r;								\
+									\
+	(void)v;							\
+	BUG_ON(IPC_##fds == IPC_NOFD ? fd != -1 : IPC_##fds == IPC_FD && fd == -1); \
+	msg_init(&m, type, ipc_desc[type].max);				\
+	m.fd = fd;							\
+	fields								\
+	r = msg_send(sock, &m);						\
+	msg_free(&m);							\
+	return r;							\
+}
+#define REQ(type, stem, from, to, when, fds, fields)	ENCODER(type, stem, fds, fields)
+#define ANS(type, stem, from, to, reqs, fds, fields)	ENCODER(type, stem, fds, fields)
+#include "ipc.def"
+
+/* The decoders: NULL, or the name of the first field that is missing or out of bounds. */
+#define U8(n, lo, hi)		if (msg_get_u8(m, &v->n) == -1 || !in_range(v->n, lo, hi)) return #n;
+#define U32(n, lo, hi)		if (msg_get_u32(m, &v->n) == -1 || !in_range(v->n, lo, hi)) return #n;
+#define U64(n, lo, hi)		if (msg_get_u64(m, &v->n) == -1 || !in_range(v->n, lo, hi)) return #n;
+#define CHR(n, set)		if (msg_get_u8(m, &c) == -1 || !in_set(c, set)) return #n; \
+				v->n = (char)c;
+#define STR(n, max)		if (msg_get_str(m, v->n, sizeof(v->n)) == -1) return #n;
+#define BYTES(n, lo, hi)	if (msg_get_bytes(m, &v->n.p, &v->n.len) == -1 || \
+				    !in_range(v->n.len, lo, hi)) return #n;
+#define DECODER(stem, fields)						\
+static const char *							\
+ipc_decode_##stem(struct msg *m, struct ipc_##stem *v)			\
+{									\
+	uint8_t c;							\
+									\
+	(void)m; (void)v; (void)c;					\
+	fields								\
+	return NULL;							\
+}
+#define REQ(type, stem, from, to, when, fds, fields)	DECODER(stem, fields)
+#define ANS(type, stem, from, to, reqs, fds, fields)	DECODER(stem, fields)
+#include "ipc.def"
+
+/* Decode IN's fields by its type; NULL or the field at fault. */
+static const char *
+ipc_decode_fields(struct ipc_in *in)
+{
+	switch (in->type) {
+#define REQ(type, stem, ...)	case type: return ipc_decode_##stem(&in->raw, &in->u.stem);
+#define ANS(type, stem, ...)	case type: return ipc_decode_##stem(&in->raw, &in->u.stem);
+#include "ipc.def"
+	default:
+		return "type";
+	}
+}
+
+/* Does IN carry a descriptor?  MAYFD messages say so in their `connected` field. */
+#define MAYFD_NOFD(type, stem)	case type: return 0;
+#define MAYFD_FD(type, stem)	case type: return 1;
+#define MAYFD_MAYFD(type, stem)	case type: return in->u.stem.connected;
+static int
+ipc_wants_fd(const struct ipc_in *in)
+{
+	switch (in->type) {
+#define REQ(type, stem, from, to, when, fds, fields)	MAYFD_##fds(type, stem)
+#define ANS(type, stem, from, to, reqs, fds, fields)	MAYFD_##fds(type, stem)
+#include "ipc.def"
+	default:
+		return 0;
+	}
+}
+
+const char *
+ipc_name(unsigned type)
+{
+	return type > IPC_NONE && type < IPC_NTYPES ? ipc_desc[type].name : "unknown";
+}
+
+size_t
+ipc_max(enum ipc_peer from, enum ipc_peer to)
+{
+	size_t t, max = 0;
+
+	for (t = IPC_NONE + 1; t < IPC_NTYPES; t++)
+		if (ipc_desc[t].from == from && ipc_desc[t].to == to && ipc_desc[t].max > max)
+			max = ipc_desc[t].max;
+	return max;
+}
+
+int
+ipc_read(int sock, enum ipc_peer from, enum ipc_peer to, struct ipc_in *in)
+{
+	memset(&in->u, 0, sizeof(in->u));
+	in->from = from;
+	in->to = to;
+	if (msg_recv(sock, &in->raw, ipc_max(from, to)) == -1)
+		return -1;
+	in->type = in->raw.type;
+	in->fd = in->raw.fd;
+	return 0;
+}
+
+int
+ipc_decode(struct ipc_in *in, unsigned state, enum ipc_type answer_to, char *why, size_t whysz)
+{
+	const struct ipc_desc *d;
+	const char *bad;
+	int has_fd = in->fd != -1;
+
+	if (in->type <= IPC_NONE || in->type >= IPC_NTYPES) {
+		str_fmt(why, whysz, "unknown message type %u", (unsigned)in->type);
+		return -1;
+	}
+	d = &ipc_desc[in->type];
+	if (d->from != in->from || d->to != in->to) {
+		str_fmt(why, whysz, "%s from the %s process to the %s process", d->name,
+		    ipc_peer_name[in->from], ipc_peer_name[in->to]);
+		return -1;
+	}
+	if (answer_to == IPC_NONE ? d->answer || !(d->when & state) :
+	    !d->answer || !(d->when & IPC_BIT(answer_to))) {
+		str_fmt(why, whysz, "%s not allowed %s", d->name, answer_to == IPC_NONE ?
+		    "in this state" : "as this answer");
+		return -1;
+	}
+	if ((bad = ipc_decode_fields(in)) != NULL || !msg_done(&in->raw)) {
+		str_fmt(why, whysz, "%s with a bad %s field", d->name, bad != NULL ? bad : "last");
+		return -1;
+	}
+	if (has_fd != ipc_wants_fd(in)) {
+		str_fmt(why, whysz, "%s with%s a descriptor", d->name, has_fd ? "" : "out");
+		return -1;
+	}
+	return 0;
+}
+
+/* Decode IN or end the session, closing what it carried. */
+static void
+ipc_decode_or_die(struct ipc_in *in, unsigned state, enum ipc_type answer_to)
+{
+	char why[160];
+
+	if (ipc_decode(in, state, answer_to, why, sizeof(why)) == 0)
+		return;
+	if (in->fd != -1)
+		close(in->fd);
+	in->fd = -1;
+	ipc_free(in);
+	die("ipc: %s", why);
+}
+
+void
+ipc_accept(struct ipc_in *in, unsigned state)
+{
+	ipc_decode_or_die(in, state, IPC_NONE);
+}
+
+int
+ipc_recv(int sock, enum ipc_peer from, enum ipc_peer to, unsigned state, struct ipc_in *in)
+{
+	if (ipc_read(sock, from, to, in) == -1)
+		return -1;
+	ipc_accept(in, state);
+	return 0;
+}
+
+int
+ipc_await(int sock, enum ipc_peer from, enum ipc_peer to, enum ipc_type req, struct ipc_in *in)
+{
+	if (ipc_read(sock, from, to, in) == -1)
+		return -1;
+	ipc_decode_or_die(in, 0, req);
+	return 0;
+}
+
+void
+ipc_free(struct ipc_in *in)
+{
+	explicit_bzero(&in->u, sizeof(in->u));
+	msg_free(&in->raw);
+}

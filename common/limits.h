@@ -9,18 +9,13 @@
 #define MAX_USER	128	/* longest user name accepted by USER */
 #define MAX_PASS	256	/* longest password accepted by PASS */
 #define MAX_PATH	4096	/* PATH_MAX on Linux: longest path we build */
-#define PRIV_MSG_MAX	(MAX_CMDLINE + 64)	/* largest IPC frame: a control line plus header */
 #define CERT_DER_MAX	(60 * 1024)	/* largest client certificate: a session ticket holds it,
 				   and OpenSSL makes no ticket over 65280 bytes */
-#define MON_MSG_MAX	(PRIV_MSG_MAX + CERT_DER_MAX + MSG_FILE_MAX)	/* largest frame between
-				   control process and monitor: a login with its certificate,
-				   or a refusal showing the nologin file */
 #define TLS_SESSION_MAX	(CERT_DER_MAX + 4096)	/* a serialised TLS session: a few hundred
 				   bytes plus the client's certificate */
 #define IPC_FDS_SEEN	8	/* descriptors one IPC read takes in (to close all but one) */
-#define RELAY_MSG_MAX	(PRIV_MSG_MAX + TLS_SESSION_MAX)	/* largest frame to the user process:
-				   REL_INIT with the control connection's TLS session */
 #define REPLY_MAX	(256 * 1024)	/* largest reply (STAT of a big directory is cut here) */
+#define REPLY_WIRE_MAX	(REPLY_MAX * 2 + 64)	/* the same formatted: IAC doubled, CRLFs */
 #define DATA_BUFSZ	(256 * 1024)	/* one read/write on a data connection: a TLS read-ahead
 				   batch or a socket buffer's worth per system call */
 #define ASCII_SIZE_MAX	(64L * 1024 * 1024)	/* SIZE in TYPE A reads the file: larger get 550 */

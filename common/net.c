@@ -248,8 +248,8 @@ net_bind_all(const struct conf *c, struct pollfd *pfd, int max)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_family = !strcmp(c->listen_family, "inet") ? AF_INET :
-	    !strcmp(c->listen_family, "inet6") ? AF_INET6 : AF_UNSPEC;
+	hints.ai_family = c->listen_family == FAMILY_INET ? AF_INET :
+	    c->listen_family == FAMILY_INET6 ? AF_INET6 : AF_UNSPEC;
 	str_fmt(port, sizeof(port), "%ld", c->listen_port);
 	e = getaddrinfo(c->listen_address[0] ? c->listen_address : NULL, port, &hints, &res);
 	if (e != 0)

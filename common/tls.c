@@ -102,20 +102,16 @@ tls_configured(const struct conf *c)
 	    (c->tls_cert2_file != NULL && c->tls_cert2_file[0] != '\0');
 }
 
-/* "1.0".."1.3" as an OpenSSL version number; 0 if unknown. */
+/* A tls_version setting as an OpenSSL version number. */
 static int
-version_of(const char *s)
+version_of(enum tls_version v)
 {
-	static const struct { const char *name; int v; } tab[] = {
-		{ "1.0", TLS1_VERSION }, { "1.1", TLS1_1_VERSION },
-		{ "1.2", TLS1_2_VERSION }, { "1.3", TLS1_3_VERSION },
+	static const int tab[] = {
+		[TLSV_1_0] = TLS1_VERSION, [TLSV_1_1] = TLS1_1_VERSION,
+		[TLSV_1_2] = TLS1_2_VERSION, [TLSV_1_3] = TLS1_3_VERSION,
 	};
-	size_t i;
 
-	for (i = 0; s != NULL && i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcmp(s, tab[i].name) == 0)
-			return tab[i].v;
-	return 0;
+	return tab[v];
 }
 
 /* Versions, options, TLS 1.2 ciphers, TLS 1.3 suites and groups. */
@@ -124,9 +120,10 @@ ctx_protocol(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
 {
 	int lo = version_of(c->tls_min_version), hi = version_of(c->tls_max_version);
 
-	if (lo == 0 || hi == 0 || lo > hi) {
-		str_fmt(err, errsz, "tls_min_version %s and tls_max_version %s: "
-		    "not a valid range", c->tls_min_version, c->tls_max_version);
+	if (lo > hi) {
+		str_fmt(err, errsz, "tls_min_version %s and tls_max_version %s: not a valid range",
+		    conf_enum_word("tls_min_version", c->tls_min_version),
+		    conf_enum_word("tls_max_version", c->tls_max_version));
 		return -1;
 	}
 	if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 ||
@@ -298,7 +295,7 @@ ctx_sessions(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
 		return -1;
 	}
 	SSL_CTX_set_max_early_data(ctx, 0);	/* no 0-RTT: no replays, reusable tickets */
-	if (c->tls_session_reuse != NULL && strcmp(c->tls_session_reuse, "off") == 0) {
+	if (c->tls_session_reuse == REUSE_OFF) {
 		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 		SSL_CTX_set_num_tickets(ctx, 0);
@@ -429,13 +426,13 @@ verify_any(int ok, X509_STORE_CTX *store)
 static void
 ctx_callbacks(struct tls_ctx *t, const struct conf *c)
 {
-	if (c->tls_client_cert != NULL && strcmp(c->tls_client_cert, "none") != 0) {
+	if (c->tls_client_cert != CCERT_NONE) {
 		SSL_CTX_set_verify(t->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
 		    verify_any);
 		if (c->tls_ca_file != NULL && c->tls_ca_file[0] != '\0')
 			SSL_CTX_set_client_CA_list(t->ssl, SSL_load_client_CA_file(c->tls_ca_file));
 	}
-	if (c->tls_alpn == NULL || strcmp(c->tls_alpn, "off") != 0)
+	if (c->tls_alpn == ALPN_STRICT)
 		SSL_CTX_set_alpn_select_cb(t->ssl, alpn_select, NULL);
 	if (c->tls_sni_names != NULL && c->tls_sni_names[strspn(c->tls_sni_names,
 	    " \t,")] != '\0')
@@ -648,6 +645,29 @@ fail:
 	SSL_free(t->ssl);
 	free(t);
 	return NULL;
+}
+
+int
+tls_client_speaks_tls(int fd, int timeout)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	struct timespec end;
+	unsigned char c;
+	ssize_t n;
+	int r;
+
+	deadline(&end, timeout);
+	for (;;) {
+		while ((r = poll(&p, 1, ms_left(&end))) == -1 && errno == EINTR)
+			;
+		if (r != 1)
+			return -1;
+		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n == 1)
+			return c == 0x16;	/* a handshake record (RFC 8446 5.1) */
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return -1;
+	}
 }
 
 int

@@ -49,6 +49,13 @@ int		 tls_configured(const struct conf *c);
 struct tls_conn	*tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout,
 		    char *why, size_t whysz);
 /*
+ * Does the client on FD start a TLS handshake?  Waits at most TIMEOUT
+ * seconds for its first byte, without taking it: 1 if that byte begins a TLS
+ * handshake record, 0 if it is anything else (FTP in plain text, HTTP...),
+ * -1 if nothing came (closed, timed out).
+ */
+int		 tls_client_speaks_tls(int fd, int timeout);
+/*
  * The connection's TLS session (TLS 1.2 session-ID resumption), serialised
  * into OUT; -1 if it has none to resume.  The bytes hold the session's master
  * secret: they go only to a process of the same session, which holds the

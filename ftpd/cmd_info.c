@@ -193,7 +193,6 @@ site_umask(struct session *s, const char *arg)
 static void
 site_idle(struct session *s, const char *arg)
 {
-	struct msg m;
 	char *end;
 	long secs;
 
@@ -209,10 +208,7 @@ site_idle(struct session *s, const char *arg)
 		return;
 	}
 	s->idle_timeout = secs;
-	msg_init(&m, REL_IDLE, PRIV_MSG_MAX);
-	msg_put_u32(&m, (uint32_t)secs);
-	msg_send(s->relay_fd, &m);
-	msg_free(&m);
+	ipc_send_idle(s->relay_fd, &(struct ipc_idle){ .secs = (uint32_t)secs }, -1);
 	reply(s, FTP_OK, "Maximum IDLE time set to %ld seconds.", secs);
 }
 

@@ -40,67 +40,56 @@ login_tls_refused(struct session *s, const char *user)
 	return 1;
 }
 
-/* Append the client certificate of the control connection (empty if none); its length. */
-static size_t
-login_put_cert(struct session *s, struct msg *m)
+/* The client certificate of the control connection into DER (empty if none). */
+static void
+login_cert(struct session *s, struct buf *der)
 {
-	struct buf der = BUF_INIT(CERT_DER_MAX);
-	size_t n;
-
-	if (s->ctl_tls != NULL && strcmp(s->conf->tls_client_cert, "none") != 0)
-		tls_peer_der(s->ctl_tls, &der);		/* the handshake refused larger ones */
-	msg_put_bytes(m, buf_cstr(&der), der.len);
-	n = der.len;
-	buf_free(&der);
-	return n;
+	if (s->ctl_tls != NULL && s->conf->tls_client_cert != CCERT_NONE)
+		tls_peer_der(s->ctl_tls, der);		/* the handshake refused larger ones */
 }
 
-/* Send M to the monitor and wait for its answer in R. */
+/* Wait for the monitor's answer R to request REQ, just sent (-1: it is gone). */
 static void
-login_ask_monitor(struct session *s, struct msg *m, struct msg *r)
+login_await(struct session *s, int sent, enum ipc_type req, struct ipc_in *r)
 {
-	if (msg_send(s->mon_fd, m) == -1 || msg_recv(s->mon_fd, r, MON_MSG_MAX) == -1)
+	if (sent == -1 || ipc_await(s->mon_fd, IPC_MON, IPC_CTL, req, r) == -1)
 		die("monitor gone");
-	buf_free(&m->body);	/* wipes a password copy */
 }
 
 /*
  * The monitor's answer to a login attempt: logged in (the user process
- * replies 230/232), or refused (530, or 421 after too many failures).
+ * replies 230/232), go on with the password (331, after USER with a
+ * certificate), or refused (530, or 421 after too many failures).
  */
 static void
-login_answer(struct session *s, struct msg *r)
+login_answer(struct session *s, struct ipc_in *r)
 {
-	char reason[MSG_FILE_MAX + 64];
-	struct msg init;
+	struct ipc_init init;
 	struct buf sess;
-	uint8_t fatal;
 
+	if (r->type == MON_CERT_PASS) {		/* USER goes on: PASS follows */
+		reply(s, FTP_GIVEPWORD, "%s", r->u.cert_pass.text);
+		return;
+	}
 	s->have_user = 0;
 	if (r->type == MON_AUTH_OK) {
-		if (r->fd == -1)
-			die("monitor sent no relay");
 		s->relay_fd = r->fd;
 		s->logged_in = 1;
 		s->inflight = 1;	/* until the user process has said 230 */
-		msg_init(&init, REL_INIT, RELAY_MSG_MAX);
-		msg_put_u32(&init, s->mlst_facts);
 		buf_init(&sess, TLS_SESSION_MAX);
 		if (s->ctl_tls != NULL)
 			tls_session_export(s->ctl_tls, &sess);
-		msg_put_bytes(&init, sess.p, sess.len);
+		init.mlst_facts = s->mlst_facts;
+		init.tls_session = (struct ipc_bytes){ sess.p, sess.len };
+		ipc_send_init(s->relay_fd, &init, -1);
 		buf_free(&sess);
-		msg_send(s->relay_fd, &init);
-		msg_free(&init);
 		control_sync_prot(s);
-	} else if (r->type != MON_AUTH_FAIL || msg_get_u8(r, &fatal) == -1 ||
-	    msg_get_str(r, reason, sizeof(reason)) == -1) {
-		die("monitor: malformed answer");
-	} else if (fatal) {
-		reply(s, FTP_CLOSING, "%s Too many failed logins, closing control connection.", reason);
+	} else if (r->u.auth_fail.close) {
+		reply(s, FTP_CLOSING, "%s Too many failed logins, closing control connection.",
+		    r->u.auth_fail.reason);
 		s->quitting = 1;
 	} else
-		reply(s, FTP_NOLOGIN, "%s", reason);
+		reply(s, FTP_NOLOGIN, "%s", r->u.auth_fail.reason);
 }
 
 /*
@@ -111,23 +100,21 @@ login_answer(struct session *s, struct msg *r)
 static int
 login_by_cert(struct session *s)
 {
-	char text[256];
-	struct msg m, r;
+	struct ipc_cert_login m;
+	struct buf der = BUF_INIT(CERT_DER_MAX);
+	struct ipc_in r;
 
-	if (s->ctl_tls == NULL || !strcmp(s->conf->tls_client_cert, "none"))
-		return 0;
-	msg_init(&m, MON_CERT_LOGIN, MON_MSG_MAX);
-	msg_put_str(&m, s->user);
-	if (login_put_cert(s, &m) == 0) {
-		msg_free(&m);	/* the client sent no certificate */
+	login_cert(s, &der);
+	if (der.len == 0) {	/* the client sent no certificate */
+		buf_free(&der);
 		return 0;
 	}
-	login_ask_monitor(s, &m, &r);
-	if (r.type == MON_CERT_PASS && msg_get_str(&r, text, sizeof(text)) == 0)
-		reply(s, FTP_GIVEPWORD, "%s", text);
-	else
-		login_answer(s, &r);
-	msg_free(&r);
+	str_copy(m.user, sizeof(m.user), s->user);
+	m.cert = (struct ipc_bytes){ der.p, der.len };
+	login_await(s, ipc_send_cert_login(s->mon_fd, &m, -1), MON_CERT_LOGIN, &r);
+	buf_free(&der);
+	login_answer(s, &r);
+	ipc_free(&r);
 	return 1;
 }
 
@@ -159,7 +146,9 @@ cmd_user(struct session *s, const char *arg)
 void
 cmd_pass(struct session *s, const char *arg)
 {
-	struct msg m, r;
+	struct ipc_auth m;
+	struct buf der = BUF_INIT(CERT_DER_MAX);
+	struct ipc_in r;
 
 	if (s->logged_in) {
 		reply(s, FTP_LOGINOK, "Already logged in.");
@@ -176,14 +165,16 @@ cmd_pass(struct session *s, const char *arg)
 		reply(s, FTP_NOLOGIN, "Login incorrect.");
 		return;
 	}
-	msg_init(&m, MON_AUTH, MON_MSG_MAX);
-	msg_put_str(&m, s->user);
-	msg_put_str(&m, arg);
-	msg_put_u8(&m, s->tls_state != CTL_PLAIN);
-	login_put_cert(s, &m);
-	login_ask_monitor(s, &m, &r);
+	str_copy(m.user, sizeof(m.user), s->user);
+	str_copy(m.pass, sizeof(m.pass), arg);
+	m.tls = s->tls_state != CTL_PLAIN;
+	login_cert(s, &der);
+	m.cert = (struct ipc_bytes){ der.p, der.len };
+	login_await(s, ipc_send_auth(s->mon_fd, &m, -1), MON_AUTH, &r);
+	explicit_bzero(&m, sizeof(m));		/* the password's copy */
+	buf_free(&der);
 	login_answer(s, &r);
-	msg_free(&r);
+	ipc_free(&r);
 }
 
 void

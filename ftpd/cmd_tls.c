@@ -101,10 +101,11 @@ static int
 prot_refused(const struct session *s, char p)
 {
 	const struct conf *c = s->conf;
-	const char *bad = p == 'C' ? "require" : "never";
+	enum data_prot bad = p == 'C' ? DPROT_REQUIRE : DPROT_NEVER;
+	enum anon_data_prot anon_bad = p == 'C' ? ADPROT_REQUIRE : ADPROT_NEVER;
 
-	return !strcmp(c->tls_data, bad) && !strcmp(c->tls_data_list, bad) &&
-	    (!strcmp(c->tls_data_anonymous, "same") || !strcmp(c->tls_data_anonymous, bad)) &&
+	return c->tls_data == bad && c->tls_data_list == bad &&
+	    (c->tls_data_anonymous == ADPROT_SAME || c->tls_data_anonymous == anon_bad) &&
 	    (p == 'P' || c->tls_data_plain_users[strspn(c->tls_data_plain_users, " ,")] == '\0');
 }
 

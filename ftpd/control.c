@@ -88,7 +88,7 @@ ctl_fatal(const char *why)
 static void
 ctl_line(struct session *s, enum line_event ev, const char *line)
 {
-	struct msg m;
+	struct ipc_cmd m;
 
 	if (ev == LINE_TOOLONG) {
 		reply(s, FTP_BADCMD, "Command line too long.");
@@ -103,11 +103,9 @@ ctl_line(struct session *s, enum line_event ev, const char *line)
 		cmd_dispatch(s, line);
 		return;
 	}
-	msg_init(&m, REL_CMD, PRIV_MSG_MAX);
-	msg_put_str(&m, line);
-	if (msg_send(s->relay_fd, &m) == -1)
+	str_copy(m.line, sizeof(m.line), line);
+	if (ipc_send_cmd(s->relay_fd, &m, -1) == -1)
 		die("user process gone");
-	msg_free(&m);
 	s->inflight = 1;	/* no other line is run until the user process is ready */
 }
 
@@ -200,16 +198,18 @@ control_start_tls(struct session *s)
 	left = s->login_start + s->conf->login_timeout - now();
 	if (!s->logged_in && left < secs)
 		secs = left > 1 ? left : 1;
+	/* a client that does not speak TLS after AUTH gets a plaintext 421 (RFC 4217 10.1) */
+	if (!s->implicit && tls_client_speaks_tls(s->client_in, (int)secs) == 0) {
+		log_msg(LOG_NOTICE, "%s: control TLS handshake failed: the client sent no "
+		    "TLS handshake after AUTH", s->peer_str);
+		reply(s, FTP_CLOSING, "TLS negotiation failed, closing control connection.");
+		ctl_linger(s);
+		return -1;
+	}
 	s->ctl_tls = tls_accept(s->tls_ctx, s->client_in, TLS_CONTROL, (int)secs,
 	    why, sizeof(why));
 	if (s->ctl_tls == NULL) {
 		log_msg(LOG_NOTICE, "%s: control TLS handshake failed: %s", s->peer_str, why);
-		/* a client that never spoke TLS gets a plaintext 421 (RFC 4217 10.1) */
-		if (!s->implicit && (strstr(why, "wrong version number") ||
-		    strstr(why, "http request") || strstr(why, "unknown protocol"))) {
-			reply(s, FTP_CLOSING, "TLS negotiation failed, closing control connection.");
-			ctl_linger(s);
-		}
 		return -1;
 	}
 	s->tls_state = CTL_TLS;
@@ -235,15 +235,14 @@ control_clear_tls(struct session *s)
 void
 control_sync_prot(struct session *s)
 {
-	struct msg m;
+	struct ipc_prot m;
 
-	msg_init(&m, REL_PROT, 64);
-	msg_put_u8(&m, (uint8_t)s->prot);
-	msg_put_u8(&m, (uint8_t)s->tls_state);
-	msg_put_bytes(&m, s->cert_digest, s->have_cert_digest ? sizeof(s->cert_digest) : 0);
-	if (msg_send(s->relay_fd, &m) == -1)
+	m.prot = s->prot;
+	m.tls_state = (uint8_t)s->tls_state;
+	m.have_cert_digest = (uint8_t)s->have_cert_digest;
+	m.cert_digest = (struct ipc_bytes){ s->cert_digest, sizeof(s->cert_digest) };
+	if (ipc_send_prot(s->relay_fd, &m, -1) == -1)
 		die("user process gone");
-	msg_free(&m);
 }
 
 void
@@ -257,39 +256,63 @@ control_end_login(struct session *s)
 }
 
 
+/* The relay messages from the user process (ipc.def). */
+static void
+ctl_reply(struct session *s, struct ipc_in *m)
+{
+	ctl_send(s, m->u.reply.text.p, m->u.reply.text.len);
+}
+
+static void
+ctl_ready(struct session *s, struct ipc_in *m)
+{
+	s->inflight = 0;
+}
+
+static void
+ctl_busy(struct session *s, struct ipc_in *m)
+{
+	s->busy = m->u.busy.busy;
+}
+
+static void
+ctl_idle(struct session *s, struct ipc_in *m)
+{
+	if (m->u.idle.secs > s->conf->max_idle_timeout)
+		die("relay: SITE IDLE over max_idle_timeout");
+	s->idle_timeout = m->u.idle.secs;
+}
+
+static void
+ctl_end(struct session *s, struct ipc_in *m)
+{
+	control_end_login(s);
+	s->have_user = 0;
+	s->quitting = m->u.end.why != END_REIN;
+	s->login_start = now();
+}
+
+static void (*const ctl_reltab[IPC_NTYPES])(struct session *, struct ipc_in *) = {
+#define REQ(type, stem, from, to, when, fds, fields)	IPC_IF(to, CTL, [type] = ctl_##stem,)
+#define ANS(...)
+#include "ipc.def"
+#undef REQ
+#undef ANS
+};
+
 /* One message from the user process. */
 static void
 ctl_relay(struct session *s)
 {
-	struct msg m;
-	const void *p;
-	size_t n;
-	uint8_t u8;
-	uint32_t u32;
+	struct ipc_in m;
 
-	if (msg_recv(s->relay_fd, &m, REPLY_MAX * 2 + 64) == -1) {
+	if (ipc_recv(s->relay_fd, IPC_USR, IPC_CTL, IPC_USER, &m) == -1) {
 		log_msg(LOG_ERR, "user process ended without a reply");
 		reply(s, FTP_CLOSING, "Service not available, closing control connection.");
 		_exit(1);
 	}
-	if (m.fd != -1)
-		die("relay: unexpected descriptor");
-	if (m.type == REL_REPLY && msg_get_bytes(&m, &p, &n) == 0)
-		ctl_send(s, p, n);
-	else if (m.type == REL_READY)
-		s->inflight = 0;
-	else if (m.type == REL_BUSY && msg_get_u8(&m, &u8) == 0)
-		s->busy = u8;
-	else if (m.type == REL_IDLE && msg_get_u32(&m, &u32) == 0)
-		s->idle_timeout = u32;
-	else if (m.type == REL_END && msg_get_u8(&m, &u8) == 0) {
-		control_end_login(s);
-		s->have_user = 0;
-		s->quitting = u8 != END_REIN;
-		s->login_start = now();
-	} else
-		die("relay: bad message %u", m.type);
-	msg_free(&m);
+	ctl_reltab[m.type](s, &m);
+	ipc_free(&m);
 }
 
 /*

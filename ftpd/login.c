@@ -130,7 +130,7 @@ struct mon_cert {
 static void
 mon_cert_eval(struct mon *m, const void *der, size_t n, const char *user, struct mon_cert *mc)
 {
-	struct cert_info ci;
+	const struct cert_info *ci = &m->cert_ci;
 
 	memset(mc, 0, sizeof(*mc));
 	if (!(mc->present = n > 0)) {
@@ -138,10 +138,19 @@ mon_cert_eval(struct mon *m, const void *der, size_t n, const char *user, struct
 		    "connect over TLS with your certificate and key.");
 		return;
 	}
-	mc->ok = tls_cert_check(m->s->conf, der, n, &ci, mc->why, sizeof(mc->why)) == 0 &&
-	    certmap_check(m->s->conf, &ci, user, mc->why, sizeof(mc->why)) == 1;
+	/* the chain is verified once per session: the client has only the one certificate */
+	if (m->cert_der.len != n || memcmp(buf_cstr(&m->cert_der), der, n) != 0) {
+		buf_reset(&m->cert_der);
+		if (buf_append(&m->cert_der, der, n) == -1)
+			bug("certificate over CERT_DER_MAX");
+		m->cert_valid = tls_cert_check(m->s->conf, der, n, &m->cert_ci, m->cert_why,
+		    sizeof(m->cert_why)) == 0;
+	}
+	str_copy(mc->why, sizeof(mc->why), m->cert_why);
+	mc->ok = m->cert_valid && certmap_check(m->s->conf, ci, user, mc->why,
+	    sizeof(mc->why)) == 1;
 	log_msg(LOG_INFO | LOG_AUTH, "client certificate from %s for %s: subject %s, issuer %s, "
-	    "sha256 %s: %s", m->s->peer_str, user, ci.subject, ci.issuer, ci.fingerprint,
+	    "sha256 %s: %s", m->s->peer_str, user, ci->subject, ci->issuer, ci->fingerprint,
 	    mc->ok ? "accepted" : mc->why);
 }
 
@@ -154,7 +163,7 @@ mon_cert_needed(struct mon *m, const struct passwd *pw)
 {
 	const struct conf *c = m->s->conf;
 
-	return !strcmp(c->tls_client_cert, "require") || mon_listed(c->tls_cert_only_users, pw) ||
+	return c->tls_client_cert == CCERT_REQUIRE || mon_listed(c->tls_cert_only_users, pw) ||
 	    mon_listed(c->tls_cert_password_users, pw);
 }
 
@@ -255,22 +264,17 @@ mon_local(struct mon *m, const char *user, char *pass, const void *der, size_t d
 }
 
 void
-mon_auth(struct mon *m, struct msg *req)
+mon_auth(struct mon *m, struct ipc_in *req)
 {
 	const struct conf *c = m->s->conf;
-	char user[MAX_USER + 1], pass[MAX_PASS + 1], root[MAX_PATH], reason[MSG_FILE_MAX + 64];
+	const char *user = req->u.auth.user;
+	char *pass = req->u.auth.pass;	/* ipc_free() wipes it */
+	char root[MAX_PATH], reason[sizeof(req->u.auth_fail.reason)];
 	struct creds cr;
 	struct buf nologin = BUF_INIT(MSG_FILE_MAX);
-	const void *der;
-	size_t dern;
-	uint8_t tls;
 	int ok;
 
-	if (msg_get_str(req, user, sizeof(user)) == -1 ||
-	    msg_get_str(req, pass, sizeof(pass)) == -1 || msg_get_u8(req, &tls) == -1 ||
-	    msg_get_bytes(req, &der, &dern) == -1 || !msg_done(req))
-		die("monitor: malformed login request");
-	m->tls = tls != 0;
+	m->tls = req->u.auth.tls;
 	mon_end_login(m);
 	memset(&cr, 0, sizeof(cr));
 	str_copy(reason, sizeof(reason), "Login incorrect.");
@@ -285,8 +289,8 @@ mon_auth(struct mon *m, struct msg *req)
 		if (ok == 0)
 			log_msg(LOG_INFO, "ANONYMOUS FTP LOGIN FROM %s, %.64s", m->s->peer_str, pass);
 	} else
-		ok = mon_local(m, user, pass, der, dern, &cr, root, sizeof(root));
-	explicit_bzero(pass, sizeof(pass));
+		ok = mon_local(m, user, pass, req->u.auth.cert.p, req->u.auth.cert.len, &cr, root,
+		    sizeof(root));
 	buf_free(&nologin);
 	if (ok == 0) {
 		if (m->s->anonymous)
@@ -306,18 +310,14 @@ mon_auth(struct mon *m, struct msg *req)
  * refuse when the account may only log in by certificate.
  */
 void
-mon_cert_login(struct mon *m, struct msg *req)
+mon_cert_login(struct mon *m, struct ipc_in *req)
 {
-	char user[MAX_USER + 1], home[MAX_PATH], why[256];
-	const void *der;
-	size_t dern;
+	const char *user = req->u.cert_login.user;
+	char home[MAX_PATH], why[256];
 	struct mon_cert mc;
 	struct passwd *pw;
 	struct creds cr;
 
-	if (msg_get_str(req, user, sizeof(user)) == -1 ||
-	    msg_get_bytes(req, &der, &dern) == -1 || !msg_done(req) || dern == 0)
-		die("monitor: malformed certificate login request");
 	mon_end_login(m);
 	m->tls = 1;
 	m->s->anonymous = 0;
@@ -327,7 +327,7 @@ mon_cert_login(struct mon *m, struct msg *req)
 	 * PASS, with the same "Login incorrect." as every other: USER tells no
 	 * stranger which accounts exist or what their certificate lacks.
 	 */
-	mon_cert_eval(m, der, dern, user, &mc);
+	mon_cert_eval(m, req->u.cert_login.cert.p, req->u.cert_login.cert.len, user, &mc);
 	if (!mc.ok || !mon_account_ok(m, user, pw)) {
 		/* a verification that logs nobody in counts like a failed login */
 		if (++m->fails >= m->s->conf->login_attempts) {

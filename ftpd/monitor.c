@@ -43,25 +43,19 @@
 #include "tls.h"
 
 
-#define MF_CTL		0x01	/* the control process may send it */
-#define MF_USR		0x02	/* the user process may send it */
-#define MF_PREAUTH	0x04	/* allowed while nobody is logged in */
-#define MF_POSTAUTH	0x08	/* allowed while a user is logged in */
+static void mon_port20(struct mon *, struct ipc_in *);
+static void mon_xferlog(struct mon *, struct ipc_in *);
 
-struct mon_req {
-	uint8_t		 type;
-	unsigned	 flags;
-	void		(*fn)(struct mon *, struct msg *);
-};
-
-static void mon_port20(struct mon *, struct msg *);
-static void mon_xferlog(struct mon *, struct msg *);
-
-static const struct mon_req reqtab[] = {
-	{ MON_AUTH,	MF_CTL | MF_PREAUTH,			mon_auth },
-	{ MON_CERT_LOGIN, MF_CTL | MF_PREAUTH,			mon_cert_login },
-	{ MON_PORT20,	MF_USR | MF_POSTAUTH,			mon_port20 },
-	{ MON_XFERLOG,	MF_USR | MF_POSTAUTH,			mon_xferlog },
+/*
+ * The requests the monitor serves, one per ipc.def row addressed to it;
+ * ipc_decode() has checked the sender, the state and every field first.
+ */
+static void (*const reqtab[IPC_NTYPES])(struct mon *, struct ipc_in *) = {
+#define REQ(type, stem, from, to, when, fds, fields)	IPC_IF(to, MON, [type] = mon_##stem,)
+#define ANS(...)
+#include "ipc.def"
+#undef REQ
+#undef ANS
 };
 
 /* Reap PID (WHAT process); log it if a signal other than SENT ended it. */
@@ -86,7 +80,7 @@ static void
 mon_stop_user(struct mon *m)
 {
 	struct pollfd p = { m->usr_fd, POLLIN, 0 };
-	struct msg req;
+	struct ipc_in req;
 	int i, r;
 
 	for (i = 0; i < 4; i++) {
@@ -94,11 +88,11 @@ mon_stop_user(struct mon *m)
 			;
 		if (r != 1)
 			break;
-		if (msg_recv(m->usr_fd, &req, PRIV_MSG_MAX) == -1)
+		if (ipc_read(m->usr_fd, IPC_USR, IPC_MON, &req) == -1)
 			return;		/* it closed its end: it is exiting */
 		if (req.fd != -1)
 			close(req.fd);
-		msg_free(&req);
+		ipc_free(&req);
 	}
 	kill(m->usr_pid, SIGTERM);
 }
@@ -131,13 +125,11 @@ mon_end_login(struct mon *m)
 static void
 mon_send_fail(struct mon *m, int close_it, const char *reason)
 {
-	struct msg r;
+	struct ipc_auth_fail r;
 
-	msg_init(&r, MON_AUTH_FAIL, MON_MSG_MAX);
-	msg_put_u8(&r, (uint8_t)close_it);
-	msg_put_str(&r, reason);
-	msg_send(m->ctl_fd, &r);
-	msg_free(&r);
+	r.close = (uint8_t)close_it;
+	str_copy(r.reason, sizeof(r.reason), reason);
+	ipc_send_auth_fail(m->ctl_fd, &r, -1);
 }
 
 /*
@@ -161,7 +153,7 @@ mon_session_policy(struct mon *m, const struct creds *cr)
 	s->data_prot[0] = session_data_policy(s->conf, s->anonymous, s->user, gptr, i, 0);
 	s->data_prot[1] = session_data_policy(s->conf, s->anonymous, s->user, gptr, i, 1);
 	m->s->tls_reuse = session_reuse_policy(m->s->conf, m->s->user, gptr, i, &m->s->peer);
-	if (m->s->tls_reuse == REUSE_ACCEPT && !strcmp(m->s->conf->tls_session_reuse, "require"))
+	if (m->s->tls_reuse == REUSE_ACCEPT && m->s->conf->tls_session_reuse == REUSE_REQUIRE)
 		log_msg(LOG_INFO, "%s: %s is exempt from TLS session reuse "
 		    "(tls_session_reuse_exempt)", m->s->peer_str, m->s->user);
 }
@@ -171,7 +163,6 @@ void
 mon_start_user(struct mon *m, const struct creds *cr)
 {
 	int relay[2], mon[2];
-	struct msg r;
 
 	mon_session_policy(m, cr);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, relay) == -1 ||
@@ -195,22 +186,17 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	m->usr_fd = mon[0];
 	if (setgroups(0, NULL) == -1)	/* initgroups() gave the monitor the user's */
 		die("setgroups: %s", strerror(errno));
-	msg_init(&r, MON_AUTH_OK, PRIV_MSG_MAX);
-	r.fd = relay[0];
-	msg_send(m->ctl_fd, &r);
-	msg_free(&r);
+	ipc_send_auth_ok(m->ctl_fd, &(struct ipc_auth_ok){}, relay[0]);
 	close(relay[0]);
 }
 
 void
 mon_cert_pass(struct mon *m, const char *text)
 {
-	struct msg r;
+	struct ipc_cert_pass r;
 
-	msg_init(&r, MON_CERT_PASS, PRIV_MSG_MAX);
-	msg_put_str(&r, text);
-	msg_send(m->ctl_fd, &r);
-	msg_free(&r);
+	str_copy(r.text, sizeof(r.text), text);
+	ipc_send_cert_pass(m->ctl_fd, &r, -1);
 }
 
 /*
@@ -238,15 +224,17 @@ static int
 mon_user_gone(struct mon *m)
 {
 	struct pollfd p = { m->usr_fd, POLLIN, 0 };
-	struct msg req;
+	struct ipc_in req;
 	int r;
 
 	while ((r = poll(&p, 1, USER_GRACE_MS)) == -1 && errno == EINTR)
 		;
 	if (r != 1)
 		return -1;	/* still there */
-	if (msg_recv(m->usr_fd, &req, PRIV_MSG_MAX) == 0) {
-		msg_free(&req);
+	if (ipc_read(m->usr_fd, IPC_USR, IPC_MON, &req) == 0) {
+		if (req.fd != -1)
+			close(req.fd);
+		ipc_free(&req);
 		return -1;	/* still asking for things */
 	}
 	mon_end_login(m);
@@ -262,21 +250,19 @@ mon_user_gone(struct mon *m)
  * the session.
  */
 static void
-mon_port20(struct mon *m, struct msg *req)
+mon_port20(struct mon *m, struct ipc_in *req)
 {
 	const struct session *s = m->s;
+	const struct ipc_bytes *a = &req->u.port20.addr;
 	union sockaddr_u to, from = s->local;
-	const void *p;
-	size_t n;
-	struct msg r;
 	int fd;
 
 	if (!s->conf->connect_from_port_20)
 		die("monitor: port 20 request with connect_from_port_20 off");
-	if (msg_get_bytes(req, &p, &n) == -1 || !msg_done(req) || n != net_len(&s->local))
-		die("monitor: malformed port 20 request");
+	if (a->len != net_len(&s->local))
+		die("monitor: port 20 request for another address family");
 	memset(&to, 0, sizeof(to));
-	memcpy(&to, p, n);
+	memcpy(&to, a->p, a->len);
 	if (to.sa.sa_family != s->local.sa.sa_family || net_port(&to) == 0 ||
 	    (net_same_addr(&to, &s->local) && net_port(&to) == net_port(&s->local)) ||
 	    (!s->conf->port_promiscuous && (!net_same_addr(&to, &s->peer) ||
@@ -292,10 +278,7 @@ mon_port20(struct mon *m, struct msg *req)
 		close(fd);
 		fd = -1;
 	}
-	msg_init(&r, MON_FD, PRIV_MSG_MAX);
-	r.fd = fd;
-	msg_send(m->usr_fd, &r);
-	msg_free(&r);
+	ipc_send_fd(m->usr_fd, &(struct ipc_fd){ .connected = fd != -1 }, fd);
 	if (fd != -1)
 		close(fd);
 }
@@ -306,59 +289,43 @@ mon_port20(struct mon *m, struct msg *req)
  * line's format is fixed (wu-ftpd's), so no field can forge another line.
  */
 static void
-mon_xferlog(struct mon *m, struct msg *req)
+mon_xferlog(struct mon *m, struct ipc_in *req)
 {
 	const struct session *s = m->s;
-	char path[MAX_PATH], when[64];
+	struct ipc_xferlog *x = &req->u.xferlog;
+	char when[64];
 	struct buf line = BUF_INIT(MAX_PATH * 2);
-	uint32_t secs;
-	uint64_t bytes;
-	uint8_t type, dir, done;
 	time_t t = time(NULL);
 	struct tm tm;
 	size_t i;
 
-	if (msg_get_u32(req, &secs) == -1 || msg_get_u64(req, &bytes) == -1 ||
-	    msg_get_u8(req, &type) == -1 || msg_get_u8(req, &dir) == -1 ||
-	    msg_get_u8(req, &done) == -1 || msg_get_str(req, path, sizeof(path)) == -1 ||
-	    !msg_done(req) || (type != 'a' && type != 'b') || (dir != 'o' && dir != 'i') ||
-	    (done != 'c' && done != 'i') || bytes > INT64_MAX)
-		die("monitor: malformed xferlog record");
 	if (s->xferlog_fd == -1)
 		return;
-	for (i = 0; path[i] != '\0'; i++)
-		if ((unsigned char)path[i] <= ' ' || path[i] == 0x7f)
-			path[i] = '_';
+	for (i = 0; x->path[i] != '\0'; i++)
+		if ((unsigned char)x->path[i] <= ' ' || x->path[i] == 0x7f)
+			x->path[i] = '_';
 	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", localtime_r(&t, &tm));
 	buf_appendf(&line, "%s %lu %s %llu %s %c _ %c %c %s ftp 0 * %c\n", when,
-	    (unsigned long)secs, s->peer_str, (unsigned long long)bytes, path, type, dir,
-	    s->anonymous ? 'a' : 'r', s->user, done);
+	    (unsigned long)x->secs, s->peer_str, (unsigned long long)x->bytes, x->path, x->type,
+	    x->dir, s->anonymous ? 'a' : 'r', s->user, x->done);
 	if (write(s->xferlog_fd, buf_cstr(&line), line.len) < 0)
 		log_msg(LOG_WARNING, "xferlog: %s", strerror(errno));
 	buf_free(&line);
 }
 
-/* Check REQ against the permission table and run it. */
+/*
+ * Check REQ against ipc.def (sender, state, fields) and run it: anything
+ * else ends the session.  A request from the control process while a user
+ * process runs is legitimate only once that login is ending (mon_user_gone()).
+ */
 static void
-mon_dispatch(struct mon *m, struct msg *req, unsigned from)
+mon_dispatch(struct mon *m, struct ipc_in *req)
 {
-	unsigned state;
-	size_t i;
-
-	if (m->usr_pid > 0 && from == MF_CTL && mon_user_gone(m) == -1)
-		die("monitor: request %u from the control process while a user is logged in",
-		    req->type);
-	state = m->usr_pid > 0 ? MF_POSTAUTH : MF_PREAUTH;
-
-	for (i = 0; i < sizeof(reqtab) / sizeof(reqtab[0]); i++) {
-		if (reqtab[i].type != req->type)
-			continue;
-		if (!(reqtab[i].flags & from) || !(reqtab[i].flags & state))
-			die("monitor: request %u not permitted here", req->type);
-		reqtab[i].fn(m, req);
-		return;
-	}
-	die("monitor: unknown request %u", req->type);
+	if (m->usr_pid > 0 && req->from == IPC_CTL && mon_user_gone(m) == -1)
+		die("monitor: %s from the control process while a user is logged in",
+		    ipc_name(req->type));
+	ipc_accept(req, m->usr_pid > 0 ? IPC_USER : IPC_PREAUTH);
+	reqtab[req->type](m, req);
 }
 
 /*
@@ -404,7 +371,7 @@ static void
 mon_loop(struct mon *m)
 {
 	struct pollfd pfd[2];
-	struct msg req;
+	struct ipc_in req;
 	int r;
 
 	for (;;) {
@@ -425,22 +392,18 @@ mon_loop(struct mon *m)
 			return;
 		}
 		if (m->usr_fd != -1 && (pfd[1].revents & (POLLIN | POLLHUP))) {
-			if (msg_recv(m->usr_fd, &req, PRIV_MSG_MAX) == -1) {
+			if (ipc_read(m->usr_fd, IPC_USR, IPC_MON, &req) == -1) {
 				mon_end_login(m);
 				continue;
 			}
-			if (req.fd != -1)
-				die("monitor: unexpected descriptor from user process");
-			mon_dispatch(m, &req, MF_USR);
-			msg_free(&req);
+			mon_dispatch(m, &req);
+			ipc_free(&req);
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
-			if (msg_recv(m->ctl_fd, &req, MON_MSG_MAX) == -1)
+			if (ipc_read(m->ctl_fd, IPC_CTL, IPC_MON, &req) == -1)
 				return;
-			if (req.fd != -1)
-				die("monitor: unexpected descriptor from control process");
-			mon_dispatch(m, &req, MF_CTL);
-			msg_free(&req);
+			mon_dispatch(m, &req);
+			ipc_free(&req);
 		}
 		if (m->ending) {	/* too many failed logins: the session is over */
 			mon_close_control(m);
@@ -671,6 +634,7 @@ monitor_run(struct session *s)
 	m.usr_fd = -1;
 	m.ctl_fd = sp[0];
 	m.login_start = mon_now();
+	buf_init(&m.cert_der, CERT_DER_MAX);
 	m.ctl_pid = mon_start_control(s, sp);
 	close(sp[1]);
 	/* from here on the monitor holds no client descriptor */
@@ -687,6 +651,7 @@ monitor_run(struct session *s)
 		m.usr_pid = 0;
 	}
 	mon_end_login(&m);
+	buf_free(&m.cert_der);
 	mon_reap(&m, m.ctl_pid, "control", m.ctl_killed);
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "session from %s closed", s->peer_str);

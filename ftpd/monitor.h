@@ -5,8 +5,10 @@
 #ifndef FTPD_MONITOR_H
 #define FTPD_MONITOR_H
 
+#include "buf.h"
 #include "ipc.h"
 #include "privdrop.h"
+#include "tls.h"
 
 struct session;
 struct pam_login;
@@ -23,6 +25,11 @@ struct mon {
 	time_t			 login_start;	/* no user logged in since (the login deadline) */
 	int			 ctl_killed;	/* the signal the monitor ended the control process with */
 	int			 ending;	/* login_attempts reached: the session ends */
+	/* the client certificate, verified once per session (login.c) */
+	struct buf		 cert_der;	/* the certificate checked, empty if none yet */
+	int			 cert_valid;	/* its chain verified */
+	struct cert_info	 cert_ci;
+	char			 cert_why[256];	/* why not, for syslog */
 };
 
 /* monitor.c */
@@ -36,7 +43,7 @@ void	 mon_cert_pass(struct mon *m, const char *text);
 void	 mon_login_failed(struct mon *m, const char *reason);
 
 /* login.c: the MON_AUTH and MON_CERT_LOGIN requests. */
-void	 mon_auth(struct mon *m, struct msg *req);
-void	 mon_cert_login(struct mon *m, struct msg *req);
+void	 mon_auth(struct mon *m, struct ipc_in *req);
+void	 mon_cert_login(struct mon *m, struct ipc_in *req);
 
 #endif

@@ -55,7 +55,7 @@ reply_format(struct buf *out, int code, const char *text)
 void
 reply(struct session *s, int code, const char *fmt, ...)
 {
-	struct buf text = BUF_INIT(REPLY_MAX), out = BUF_INIT(REPLY_MAX * 2 + 64);
+	struct buf text = BUF_INIT(REPLY_MAX), out = BUF_INIT(REPLY_WIRE_MAX);
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -49,11 +49,11 @@ session_reset_transfer_state(struct session *s)
 enum tls_req
 session_tls_required(const struct session *s)
 {
-	const char *r = s->conf->tls_required;
+	enum tls_req r = s->conf->tls_required;
 
-	if (s->tls_ctx == NULL || !strcmp(r, "none"))
+	if (s->tls_ctx == NULL || r == TLSREQ_NONE)
 		return TLSREQ_NONE;
-	return !strcmp(r, "all") ? TLSREQ_ALL : TLSREQ_LOGIN;	/* "auto", "login" */
+	return r == TLSREQ_ALL ? TLSREQ_ALL : TLSREQ_LOGIN;	/* auto, login */
 }
 
 int
@@ -84,21 +84,21 @@ enum tls_reuse
 session_reuse_policy(const struct conf *c, const char *user, const char *const *groups,
     int ngroups, const union sockaddr_u *peer)
 {
-	const char *p = c->tls_session_reuse;
+	enum tls_reuse p = c->tls_session_reuse;
 
-	if (!strcmp(p, "off"))
+	if (p == REUSE_OFF)
 		return REUSE_OFF;
-	if (!strcmp(p, "accept") || session_user_listed(c->tls_session_reuse_exempt, user,
+	if (p == REUSE_ACCEPT || session_user_listed(c->tls_session_reuse_exempt, user,
 	    groups, ngroups) == 1 || net_in_networks(peer, c->tls_session_reuse_exempt))
 		return REUSE_ACCEPT;
 	return REUSE_REQUIRE;
 }
 
-/* "never", "allow" or "require" as a data_prot. */
+/* tls_data_anonymous as a data_prot (not ADPROT_SAME). */
 static enum data_prot
-data_prot_of(const char *v)
+data_prot_of(enum anon_data_prot v)
 {
-	return !strcmp(v, "never") ? DPROT_NEVER : !strcmp(v, "require") ? DPROT_REQUIRE :
+	return v == ADPROT_NEVER ? DPROT_NEVER : v == ADPROT_REQUIRE ? DPROT_REQUIRE :
 	    DPROT_ALLOW;
 }
 
@@ -106,9 +106,9 @@ enum data_prot
 session_data_policy(const struct conf *c, int anonymous, const char *user,
     const char *const *groups, int ngroups, int list)
 {
-	enum data_prot p = data_prot_of(list ? c->tls_data_list : c->tls_data);
+	enum data_prot p = list ? c->tls_data_list : c->tls_data;
 
-	if (anonymous && strcmp(c->tls_data_anonymous, "same") != 0)
+	if (anonymous && c->tls_data_anonymous != ADPROT_SAME)
 		p = data_prot_of(c->tls_data_anonymous);
 	if (p == DPROT_REQUIRE && !anonymous &&
 	    session_user_listed(c->tls_data_plain_users, user, groups, ngroups) == 1)
@@ -120,12 +120,12 @@ const char *
 session_tls_login_refusal(const struct session *s, const char *user, int anonymous, int tls,
     const char *const *groups, int ngroups)
 {
-	const char *anon = s->conf->tls_anonymous;
+	enum tls_anon anon = s->conf->tls_anonymous;
 
 	if (anonymous) {
-		if (tls && !strcmp(anon, "refuse"))
+		if (tls && anon == TLSANON_REFUSE)
 			return "Anonymous logins are not allowed over TLS: connect without AUTH.";
-		if (!tls && !strcmp(anon, "require") && s->tls_ctx != NULL)
+		if (!tls && anon == TLSANON_REQUIRE && s->tls_ctx != NULL)
 			return "Anonymous logins need TLS: send AUTH TLS first.";
 		return NULL;
 	}

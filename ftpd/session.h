@@ -17,30 +17,9 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "ipc.h"
 #include "limits.h"
 #include "net.h"
-
-/* IPC message types (common/ipc.h frames) */
-enum {
-	MON_AUTH = 1,	/* control -> monitor: str user, str password, u8 tls, bytes cert */
-	MON_AUTH_OK,	/* monitor -> control: fd = relay socket to the new user process */
-	MON_AUTH_FAIL,	/* monitor -> control: u8 close, str reason */
-	MON_PORT20,	/* user -> monitor: bytes sockaddr of the PORT target (connect_from_port_20) */
-	MON_FD,		/* monitor -> user: fd = connected from port 20 (or none) */
-	MON_CERT_LOGIN,	/* control -> monitor: str user, bytes client certificate (DER) */
-	MON_CERT_PASS,	/* monitor -> control: str text: go on with a password (331) */
-	MON_XFERLOG,	/* user -> monitor: u32 secs, u64 bytes, u8 'a'|'b', u8 'o'|'i', u8 'c'|'i', str path */
-	REL_INIT,	/* control -> user: u32 mlst facts, bytes control TLS session (then a REL_PROT) */
-	REL_CMD,	/* control -> user: str command line */
-	REL_REPLY,	/* user -> control: bytes to send to the client */
-	REL_BUSY,	/* user -> control: u8 transfer running (suspends the idle timer) */
-	REL_IDLE,	/* user -> control: u32 new idle timeout (SITE IDLE) */
-	REL_END,	/* user -> control: u8 END_* why the user process ends */
-	REL_PROT,	/* control -> user: u8 prot, u8 TLS state, bytes client cert digest */
-	REL_READY	/* user -> control: the last command is answered; send the next */
-};
-#define END_QUIT	0
-#define END_REIN	1
 
 enum data_mode { DATA_NONE, DATA_PORT, DATA_PASV };
 
@@ -48,83 +27,85 @@ struct xfer;
 struct tls_ctx;
 struct tls_conn;
 
-/* the control connection's protection (RFC 4217 3.2 of spec.md) */
-enum ctl_tls { CTL_PLAIN, CTL_TLS, CTL_CLEARED };
-/* must data connections resume the control connection's TLS session? */
-enum tls_reuse { REUSE_OFF, REUSE_ACCEPT, REUSE_REQUIRE };
-/* tls_data, tls_data_list: the data protection a session's transfers need */
-enum data_prot { DPROT_NEVER, DPROT_ALLOW, DPROT_REQUIRE };
 
 struct session {
+	/* every process: set by the monitor before the first fork, then only read */
 	const struct conf *conf;
 	union sockaddr_u peer;		/* the client's end of the control connection */
 	union sockaddr_u local;		/* our end */
 	char		 peer_str[64];	/* numeric peer address, for logs */
 	pid_t		 monitor_pid;
 	int		 implicit;		/* ftpsd: TLS from the first byte */
-	int		 limit_fd[2];		/* monitor: its session slots (limit.c); -1 elsewhere */
-
-	/* TLS state: owned by the control process, copied to the user process */
 	struct tls_ctx	*tls_ctx;		/* NULL: no certificate, plain FTP only */
-	struct tls_conn	*ctl_tls;		/* control process: the control connection's TLS */
+	struct buf	 welcome;		/* welcome_file, read before chroot (the greeting) */
+	int		 have_pasv_adv;		/* announce pasv_adv in PASV, not our address */
+	union sockaddr_u pasv_adv;
+	/* how reply() delivers a formatted reply (each process has its own) */
+	void		(*send)(struct session *, const char *, size_t);
+
+	/* the monitor only */
+	int		 limit_fd[2];		/* its session slots (limit.c); -1 elsewhere */
+	int		 xferlog_fd;		/* the xferlog, -1 if off (only it writes) */
+
+	/* the monitor's login decisions, which the user process inherits */
+	char		 user[MAX_USER + 1];	/* from USER; the monitor sets the name logged in */
+	int		 anonymous;
+	int		 cert_login;		/* logged in by client certificate (232) */
+	enum tls_reuse	 tls_reuse;		/* session_reuse_policy() */
+	enum data_prot	 data_prot[2];		/* session_data_policy(): [0] files, [1] listings */
+	uid_t		 uid;
+	gid_t		 gid;
+
+	/* the control connection's protection: the control process's, sent in REL_PROT */
 	enum ctl_tls	 tls_state;
-	int		 pbsz_done;
 	char		 prot;			/* 'C' or 'P' */
 	int		 have_cert_digest;	/* the client sent a certificate on control */
 	unsigned char	 cert_digest[32];
 
-	/* control process */
-	int		 client_in, client_out;	/* fd 0 / 1 */
-	int		 mon_fd;		/* to the monitor, -1 in the user process */
+	/* the control process and the user process, each its own copy */
+	int		 mon_fd;		/* to the monitor */
 	int		 relay_fd;		/* control <-> user process, -1 before login */
-	long		 idle_timeout;
+	int		 logged_in;
+	int		 quitting;
+	int		 prelogin_errors;
+	long		 idle_timeout;		/* SITE IDLE changes both (REL_IDLE) */
+	unsigned	 mlst_facts;		/* OPTS MLST, before login too (REL_INIT) */
+
+	/* the control process only */
+	struct tls_conn	*ctl_tls;		/* the control connection's TLS */
+	int		 pbsz_done;
+	int		 client_in, client_out;	/* fd 0 / 1 */
 	int		 busy;			/* a transfer runs: no idle timeout */
 	int		 inflight;		/* a relayed command awaits REL_READY */
 	time_t		 login_start;		/* the login timer counts from here */
-	char		 user[MAX_USER + 1];	/* from USER, before login */
-	int		 have_user;
-	int		 prelogin_errors;
+	int		 have_user;		/* USER given, PASS awaited */
 	int		 lines_seen;		/* command lines read (ClientHello check) */
 	int		 discard_input;		/* drop the rest of what was read (AUTH) */
-	int		 quitting;
-	int		 xferlog_fd;		/* monitor: the xferlog, -1 if off (only it writes) */
-	struct buf	 welcome;		/* welcome_file, read before chroot */
 
-	/* user process */
-	int		 logged_in;
-	int		 anonymous;
-	int		 cert_login;		/* logged in by client certificate (232) */
+	/* the user process only */
+	unsigned	 relay_state;		/* IPC_START until REL_INIT, then IPC_USER */
 	int		 may_write;		/* local user with write_enable */
-	enum tls_reuse	 tls_reuse;		/* the monitor's session_reuse_policy() */
-	enum data_prot	 data_prot[2];		/* session_data_policy(): [0] files, [1] listings */
-	uid_t		 uid;
-	gid_t		 gid;
 	int		 type_ascii;
 	int		 epsv_all;
 	off_t		 rest;
 	int		 have_rnfr;
 	char		 rnfr[MAX_PATH];
 	mode_t		 umask;
-	unsigned	 mlst_facts;
 	enum data_mode	 data_mode;
 	union sockaddr_u data_addr;		/* PORT/EPRT target */
 	int		 pasv_fd;		/* PASV/EPSV listener, -1 if none */
-	int		 have_pasv_adv;		/* announce pasv_adv in PASV, not our address */
-	union sockaddr_u pasv_adv;
 	struct xfer	*xfer;			/* the running transfer, NULL if none */
 	struct buf	 queued;		/* one command received during a transfer */
 	int		 have_queued;
 	dev_t		 msg_dev[32];		/* directories whose .message was shown */
 	ino_t		 msg_ino[32];
 	int		 nmsg;
-
-	/* how reply() delivers a formatted reply */
-	void		(*send)(struct session *, const char *, size_t);
 };
 
-enum tls_req { TLSREQ_NONE, TLSREQ_LOGIN, TLSREQ_ALL };
-
-/* What the tls_required policy asks of this session (NONE without a certificate). */
+/*
+ * What the tls_required policy asks of this session: TLSREQ_NONE (always
+ * without a certificate), TLSREQ_LOGIN or TLSREQ_ALL, never TLSREQ_AUTO.
+ */
 enum tls_req session_tls_required(const struct session *s);
 /*
  * The TLS login policy (tls_required, tls_plain_users, tls_anonymous), written

@@ -419,12 +419,7 @@ xfer_child(struct session *s, struct xfer_req *r, int bound, int out)
 static void
 xfer_busy(struct session *s, int busy)
 {
-	struct msg m;
-
-	msg_init(&m, REL_BUSY, 16);
-	msg_put_u8(&m, (uint8_t)busy);
-	msg_send(s->relay_fd, &m);
-	msg_free(&m);
+	ipc_send_busy(s->relay_fd, &(struct ipc_busy){ .busy = (uint8_t)busy }, -1);
 }
 
 static void
@@ -544,23 +539,21 @@ xfer_start(struct session *s, struct xfer_req *r)
 static void
 xfer_log(struct session *s, const struct xfer *x, const struct xfer_result *res, long secs)
 {
-	char cwd[MAX_PATH], path[MAX_PATH];
-	struct msg m;
+	char cwd[MAX_PATH];
+	struct ipc_xferlog m;
 
 	if (!s->conf->xferlog_enable || x->req.kind == XF_LIST || s->mon_fd == -1)
 		return;
-	if (getcwd(cwd, sizeof(cwd)) == NULL || path_join(cwd, x->req.name, path, sizeof(path)) == -1)
-		str_copy(path, sizeof(path), x->req.name);
-	msg_init(&m, MON_XFERLOG, PRIV_MSG_MAX);
-	msg_put_u32(&m, (uint32_t)(secs < 1 ? 1 : secs));
-	msg_put_u64(&m, (uint64_t)(res->bytes < 0 ? 0 : res->bytes));
-	msg_put_u8(&m, s->type_ascii ? 'a' : 'b');
-	msg_put_u8(&m, x->req.kind == XF_RETR ? 'o' : 'i');
-	msg_put_u8(&m, res->code == FTP_TRANSFEROK ? 'c' : 'i');
-	msg_put_str(&m, path);
-	if (msg_send(s->mon_fd, &m) == -1)
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    path_join(cwd, x->req.name, m.path, sizeof(m.path)) == -1)
+		str_copy(m.path, sizeof(m.path), x->req.name);
+	m.secs = (uint32_t)(secs < 1 ? 1 : secs);
+	m.bytes = (uint64_t)(res->bytes < 0 ? 0 : res->bytes);
+	m.type = s->type_ascii ? 'a' : 'b';
+	m.dir = x->req.kind == XF_RETR ? 'o' : 'i';
+	m.done = res->code == FTP_TRANSFEROK ? 'c' : 'i';
+	if (ipc_send_xferlog(s->mon_fd, &m, -1) == -1)
 		log_msg(LOG_WARNING, "xferlog: the monitor is gone");
-	msg_free(&m);
 }
 
 /* Reap the transfer process (once); its wait status. */

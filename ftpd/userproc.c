@@ -32,56 +32,40 @@
 static void
 usr_send(struct session *s, const char *p, size_t n)
 {
-	struct msg m;
-
-	msg_init(&m, REL_REPLY, n + 8);
-	msg_put_bytes(&m, p, n);
-	if (msg_send(s->relay_fd, &m) == -1) {
+	if (ipc_send_reply(s->relay_fd, &(struct ipc_reply){ { p, n } }, -1) == -1) {
 		xfer_temp_remove();	/* gone while an upload was being set up */
 		_exit(0);	/* the control process is gone */
 	}
-	msg_free(&m);
 }
 
 /* Tell the control process that the last command is answered (REL_READY). */
 static void
 usr_ready(struct session *s)
 {
-	struct msg m;
-
-	msg_init(&m, REL_READY, 8);
-	if (msg_send(s->relay_fd, &m) == -1)
+	if (ipc_send_ready(s->relay_fd, &(struct ipc_ready){}, -1) == -1)
 		_exit(0);	/* the control process is gone */
-	msg_free(&m);
 }
 
 void
 user_end(struct session *s, int why)
 {
-	struct msg m;
-
 	xfer_kill(s);
-	msg_init(&m, REL_END, 8);
-	msg_put_u8(&m, (uint8_t)why);
-	msg_send(s->relay_fd, &m);
-	msg_free(&m);
+	ipc_send_end(s->relay_fd, &(struct ipc_end){ .why = (uint8_t)why }, -1);
 	_exit(0);
 }
 
 int
 user_port20(struct session *s)
 {
-	struct msg m, r;
+	struct ipc_port20 m = { { &s->data_addr, net_len(&s->data_addr) } };
+	struct ipc_in r;
 	int fd;
 
-	msg_init(&m, MON_PORT20, PRIV_MSG_MAX);
-	msg_put_bytes(&m, &s->data_addr, net_len(&s->data_addr));
-	if (msg_send(s->mon_fd, &m) == -1 || msg_recv(s->mon_fd, &r, PRIV_MSG_MAX) == -1 ||
-	    r.type != MON_FD)
+	if (ipc_send_port20(s->mon_fd, &m, -1) == -1 ||
+	    ipc_await(s->mon_fd, IPC_MON, IPC_USR, MON_PORT20, &r) == -1)
 		die("monitor gone");
-	msg_free(&m);
 	fd = r.fd;
-	msg_free(&r);
+	ipc_free(&r);
 	return fd;
 }
 
@@ -142,21 +126,14 @@ usr_login(struct session *s, const struct creds *cr)
 
 /* The control process's news of PROT, CCC and the control certificate. */
 static void
-usr_prot(struct session *s, struct msg *m)
+usr_prot(struct session *s, struct ipc_in *m)
 {
-	uint8_t prot, state;
-	const void *digest;
-	size_t n;
+	const struct ipc_prot *p = &m->u.prot;
 
-	if (msg_get_u8(m, &prot) == -1 || msg_get_u8(m, &state) == -1 ||
-	    msg_get_bytes(m, &digest, &n) == -1 || (prot != 'C' && prot != 'P') ||
-	    state > CTL_CLEARED || (n != 0 && n != sizeof(s->cert_digest)))
-		die("relay: bad PROT message");
-	s->prot = (char)prot;
-	s->tls_state = state;
-	s->have_cert_digest = n != 0;
-	if (n != 0)
-		memcpy(s->cert_digest, digest, n);
+	s->prot = p->prot;
+	s->tls_state = p->tls_state;
+	s->have_cert_digest = p->have_cert_digest;
+	memcpy(s->cert_digest, p->cert_digest.p, sizeof(s->cert_digest));
 }
 
 /*
@@ -165,49 +142,54 @@ usr_prot(struct session *s, struct msg *m)
  * by session ID (TLS 1.2 clients without tickets).
  */
 static void
-usr_init(struct session *s, struct msg *m)
+usr_init(struct session *s, struct ipc_in *m)
 {
-	uint32_t facts;
-	const void *sess;
-	size_t n;
+	const struct ipc_bytes *sess = &m->u.init.tls_session;
 
-	if (msg_get_u32(m, &facts) == -1 || msg_get_bytes(m, &sess, &n) == -1 || !msg_done(m))
-		die("relay: bad INIT message");
-	s->mlst_facts = facts;
-	if (n > 0 && s->tls_ctx != NULL && tls_session_import(s->tls_ctx, sess, n) == -1)
+	s->mlst_facts = m->u.init.mlst_facts;
+	s->relay_state = IPC_USER;
+	if (sess->len > 0 && s->tls_ctx != NULL &&
+	    tls_session_import(s->tls_ctx, sess->p, sess->len) == -1)
 		log_msg(LOG_WARNING, "%s: the control connection's TLS session cannot be "
 		    "resumed by ID", s->peer_str);
 }
+
+/* A command line: run now, or (one) after the running transfer. */
+static void
+usr_cmd(struct session *s, struct ipc_in *m)
+{
+	const char *line = m->u.cmd.line;
+
+	if (s->xfer != NULL && !(cmd_flags(line) & F_MIDXFER)) {
+		buf_reset(&s->queued);	/* one command waits for the transfer */
+		buf_puts(&s->queued, line);
+		s->have_queued = 1;
+	} else {
+		cmd_dispatch(s, line);
+		usr_ready(s);
+	}
+}
+
+static void (*const usr_reltab[IPC_NTYPES])(struct session *, struct ipc_in *) = {
+#define REQ(type, stem, from, to, when, fds, fields)	IPC_IF(to, USR, [type] = usr_##stem,)
+#define ANS(...)
+#include "ipc.def"
+#undef REQ
+#undef ANS
+};
 
 /* One message from the control process. */
 static void
 usr_relay(struct session *s)
 {
-	char line[MAX_CMDLINE + 1];
-	struct msg m;
+	struct ipc_in m;
 
-	if (msg_recv(s->relay_fd, &m, RELAY_MSG_MAX) == -1) {
+	if (ipc_recv(s->relay_fd, IPC_CTL, IPC_USR, s->relay_state, &m) == -1) {
 		xfer_kill(s);
 		_exit(0);
 	}
-	if (m.fd != -1)
-		die("relay: unexpected descriptor");
-	if (m.type == REL_INIT)
-		usr_init(s, &m);
-	else if (m.type == REL_PROT)
-		usr_prot(s, &m);
-	else if (m.type == REL_CMD && msg_get_str(&m, line, sizeof(line)) == 0) {
-		if (s->xfer != NULL && !(cmd_flags(line) & F_MIDXFER)) {
-			buf_reset(&s->queued);	/* one command waits for the transfer */
-			buf_puts(&s->queued, line);
-			s->have_queued = 1;
-		} else {
-			cmd_dispatch(s, line);
-			usr_ready(s);
-		}
-	} else
-		die("relay: bad message %u", m.type);
-	msg_free(&m);
+	usr_reltab[m.type](s, &m);
+	ipc_free(&m);
 }
 
 /* The transfer ended: reply, then run what waited for it. */
@@ -235,6 +217,7 @@ user_run(struct session *s, const struct creds *cr, int relay, int mon)
 	struct pollfd pfd[2];
 
 	s->relay_fd = relay;
+	s->relay_state = IPC_START;
 	s->mon_fd = mon;
 	s->send = usr_send;
 	s->logged_in = 1;

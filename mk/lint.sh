@@ -8,6 +8,8 @@
 #     not installed).
 #  3. Every keyword in common/options.def has a `.It Cm keyword` entry in
 #     man/ftpd.conf.5, and every `.It Cm` entry there is a keyword.
+#  4. SECURITY's list of messages (between "ipc.def begin" and "ipc.def end")
+#     is what mk/ipc-table.py makes of common/ipc.def.
 #
 # Prints each problem; exits non-zero if there was any, else prints "lint: ok".
 
@@ -101,6 +103,18 @@ else
 	while read -r kw; do
 		problem "$man5: '.It Cm $kw' is not a keyword in $def"
 	done <"$tmp/unknown"
+fi
+
+# --- 4. SECURITY's message list against ipc.def --------------------------------
+sed -n '/^ipc.def begin$/,/^ipc.def end$/p' SECURITY | sed '1d;$d' >"$tmp/ipc.doc"
+if ! /usr/bin/python3 mk/ipc-table.py common/ipc.def >"$tmp/ipc.def.txt"; then
+	problem "mk/ipc-table.py cannot read common/ipc.def"
+elif ! [ -s "$tmp/ipc.doc" ]; then
+	problem "SECURITY has no 'ipc.def begin' ... 'ipc.def end' list"
+elif ! diff -u "$tmp/ipc.doc" "$tmp/ipc.def.txt" >"$tmp/ipc.diff"; then
+	problem "SECURITY's message list differs from common/ipc.def" \
+	    "(update it with: python3 mk/ipc-table.py):"
+	cat "$tmp/ipc.diff"
 fi
 
 if [ "$problems" -ne 0 ]; then

@@ -232,22 +232,17 @@ static void
 monitor_queue(void)
 {
 	static int devnull = -1;
-	struct msg m;
+	struct ipc_auth_fail fail = { .close = answer == 1, .reason = "Login incorrect." };
 
 	if (answer_pending)
 		return;
 	if (answer == 2) {
 		if (devnull == -1 && (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
 			abort();
-		msg_init(&m, MON_AUTH_OK, 16);
-		m.fd = devnull;		/* the relay: anything to send into */
-	} else {
-		msg_init(&m, MON_AUTH_FAIL, 64);
-		msg_put_u8(&m, answer == 1);
-		msg_put_str(&m, "Login incorrect.");
-	}
-	FZ_NEED(msg_send(mon[1], &m) == 0);
-	msg_free(&m);
+		/* the relay: anything to send into */
+		FZ_NEED(ipc_send_auth_ok(mon[1], &(struct ipc_auth_ok){}, devnull) == 0);
+	} else
+		FZ_NEED(ipc_send_auth_fail(mon[1], &fail, -1) == 0);
 	answer_pending = 1;
 }
 

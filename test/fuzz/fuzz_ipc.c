@@ -1,11 +1,14 @@
 /*
- * fuzz_ipc.c: the privilege-separation message decoder.  Arbitrary bytes go
- * through a socketpair into msg_recv(), then every checked getter runs over
- * the payload.  A frame longer than the receiver's maximum ends the session
- * by design (die), so such inputs are skipped here.  Checks: getters never
- * read past the payload and a string they return is NUL-terminated and fits.
+ * fuzz_ipc.c: the privilege-separation message decoders.  Arbitrary bytes go
+ * through a socketpair into msg_recv(); each frame is decoded as ipc.def's
+ * decoders would for every sender, receiver and state, then every checked
+ * getter runs over the payload.  A frame longer than the receiver's maximum
+ * ends the session by design (die), so such inputs are skipped here.
+ * Checks: a decoded message's strings are NUL-terminated and fit, its BYTES
+ * fields lie inside the frame; getters never read past the payload.
  */
 /* FUZZ_SRCS: common/ipc.c common/buf.c common/log.c */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +46,54 @@ walk(struct msg *m)
 	}
 }
 
+/* Does [P, P+N) lie inside M's payload? */
+static int
+inside(const struct msg *m, const void *p, size_t n)
+{
+	const char *b = buf_cstr(&m->body);
+
+	return n == 0 || ((const char *)p >= b && n <= m->body.len &&
+	    (const char *)p - b <= (ptrdiff_t)(m->body.len - n));
+}
+
+/* Decode M as every receiver would; a message that passes must be well formed. */
+static void
+decode_all(const struct msg *m)
+{
+	static const unsigned states[] = { IPC_PREAUTH, IPC_START, IPC_USER };
+	struct ipc_in in;
+	char why[160];
+	int from, to;
+	size_t i;
+
+	for (from = IPC_MON; from <= IPC_USR; from++)
+		for (to = IPC_MON; to <= IPC_USR; to++)
+			for (i = 0; i < 3 + IPC_NTYPES; i++) {
+				memset(&in, 0, sizeof(in));
+				in.type = m->type;
+				in.fd = -1;
+				in.from = (enum ipc_peer)from;
+				in.to = (enum ipc_peer)to;
+				msg_init(&in.raw, m->type, m->body.len);
+				buf_append(&in.raw.body, buf_cstr(&m->body), m->body.len);
+				if ((i < 3 ? ipc_decode(&in, states[i], IPC_NONE, why, sizeof(why)) :
+				    ipc_decode(&in, 0, (enum ipc_type)(i - 3), why, sizeof(why))) == 0) {
+					if (in.type == MON_AUTH && (strlen(in.u.auth.user) > MAX_USER ||
+					    !inside(&in.raw, in.u.auth.cert.p, in.u.auth.cert.len)))
+						abort();
+					if (in.type == REL_CMD && strlen(in.u.cmd.line) > MAX_CMDLINE)
+						abort();
+					if (in.type == REL_REPLY &&
+					    !inside(&in.raw, in.u.reply.text.p, in.u.reply.text.len))
+						abort();
+					if (!msg_done(&in.raw))
+						abort();
+				} else if (strlen(why) == 0)
+					abort();
+				ipc_free(&in);
+			}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -64,6 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (write(sv[0], data, size) == (ssize_t)size) {
 		shutdown(sv[0], SHUT_WR);
 		while (msg_recv(sv[1], &m, MAXP) == 0) {
+			decode_all(&m);
 			walk(&m);
 			if (m.fd != -1)
 				close(m.fd);

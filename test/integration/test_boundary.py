@@ -22,9 +22,9 @@ HOOKS = os.environ.get("FTPD_HOOKS")
 pytestmark = pytest.mark.skipif(
     not HOOKS, reason="SKIPPED: needs the test-hook build: make boundary-check")
 
-# ftpd/session.h
+# common/ipc.def, in its order
 MON_AUTH, MON_AUTH_OK, MON_AUTH_FAIL, MON_PORT20, MON_FD, MON_CERT_LOGIN = 1, 2, 3, 4, 5, 6
-MON_XFERLOG = 8
+MON_XFERLOG, REL_INIT, REL_REPLY = 8, 9, 11
 
 
 def u8(v):
@@ -142,7 +142,45 @@ def test_control_cannot_ask_for_port20(ftpenv):
     mon = take()
     mon.send(frame(MON_PORT20, field(sockaddr_in("127.0.0.1", 2121))))
     assert_session_over(ftpenv, mon)
-    logs(ftpenv, "not permitted")
+    logs(ftpenv, "MON_PORT20 from the control process")
+    c.close()
+
+
+BAD_FRAMES = {
+    # what the control process sends -> what the monitor logs as it ends the session
+    "trailing byte": (login_frame("alice", "x") + b"", b"!", "MON_AUTH with a bad last field"),
+    "user too long": (frame(MON_AUTH, field("a" * 129) + field("x") + u8(0) + field(b"")),
+                      b"", "MON_AUTH with a bad user field"),
+    "tls flag 2": (frame(MON_AUTH, field("alice") + field("x") + u8(2) + field(b"")),
+                   b"", "MON_AUTH with a bad tls field"),
+    "NUL in name": (frame(MON_AUTH, field(b"al\0ice") + field("x") + u8(0) + field(b"")),
+                    b"", "MON_AUTH with a bad user field"),
+    "no certificate": (frame(MON_CERT_LOGIN, field("alice") + field(b"")),
+                       b"", "MON_CERT_LOGIN with a bad cert field"),
+    "answer type": (frame(MON_AUTH_FAIL, u8(0) + field("no")), b"",
+                    "MON_AUTH_FAIL from the control process"),
+    "relay type": (frame(REL_REPLY, field("230 ok\r\n")), b"",
+                   "REL_REPLY from the control process"),
+    "unknown type": (frame(200), b"", "unknown message type 200"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FRAMES))
+def test_monitor_refuses_what_ipc_def_refuses(ftpenv, case):
+    """Each frame that ipc.def does not allow from the control process before login
+    (a field out of bounds, a byte left over, another process's message) ends the
+    session, with the reason in syslog."""
+    head, extra, reason = BAD_FRAMES[case]
+    if extra:   # a byte past the last field: the frame's length counts it
+        n = struct.unpack(">I", head[:4])[0]
+        head = u32(n + len(extra)) + head[4:] + extra
+    srv, take = hooked(ftpenv, "CTL")
+    c = ftpenv.connect(srv)
+    mon = take()
+    mon.send(head)
+    assert mon.recv() is None, "the monitor answered"
+    assert_session_over(ftpenv, mon)
+    logs(ftpenv, reason)
     c.close()
 
 

@@ -76,13 +76,8 @@ TEST(defaults_match_options_def)
 #define OPT_INT(f, d, lo, hi, desc)	ASSERT_EQ_INT(c.f, d); ASSERT_TRUE(d >= lo && d <= hi);
 #define OPT_OCT(f, d, desc)		ASSERT_EQ_INT(c.f, d);
 #define OPT_STR(f, d, desc)		ASSERT_EQ_STR(c.f, d);
-#define OPT_ENUM(f, d, ch, desc)	ASSERT_EQ_STR(c.f, d);
+#define OPT_ENUM(f, type, d, desc)	ASSERT_EQ_INT(c.f, d);
 #include "options.def"
-#undef OPT_BOOL
-#undef OPT_INT
-#undef OPT_OCT
-#undef OPT_STR
-#undef OPT_ENUM
 	conf_free(&c);
 }
 
@@ -100,7 +95,7 @@ TEST(defaults_examples)
 	ASSERT_EQ_INT(c.local_enable, 1);
 	ASSERT_EQ_INT(c.anonymous_only, 0);
 	ASSERT_EQ_INT(c.listen_port, 21);
-	ASSERT_EQ_STR(c.listen_family, "any");
+	ASSERT_EQ_INT(c.listen_family, FAMILY_ANY);
 	ASSERT_EQ_STR(c.nopriv_user, "nobody");
 	ASSERT_EQ_STR(c.empty_dir, "/var/empty");
 	ASSERT_EQ_STR(c.banner, "");
@@ -125,14 +120,39 @@ TEST(defaults_round_trip)
 	ASSERT_EQ_INT(conf_set(&c, #f, v, err, sizeof(err)), 0);
 #define OPT_STR(f, d, desc) \
 	ASSERT_EQ_INT(conf_set(&c, #f, d, err, sizeof(err)), 0);
-#define OPT_ENUM(f, d, ch, desc) \
-	ASSERT_EQ_INT(conf_set(&c, #f, d, err, sizeof(err)), 0);
+#define OPT_ENUM(f, type, d, desc) \
+	ASSERT_EQ_INT(conf_set(&c, #f, conf_enum_word(#f, d), err, sizeof(err)), 0); \
+	ASSERT_EQ_INT(c.f, d);
 #include "options.def"
-#undef OPT_BOOL
-#undef OPT_INT
-#undef OPT_OCT
-#undef OPT_STR
-#undef OPT_ENUM
+	conf_free(&c);
+}
+
+/* An enumerated keyword holds its word's constant; the error lists the words. */
+TEST(enum_words_and_constants)
+{
+	struct conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	ASSERT_EQ_INT(conf_set(&c, "tls_data", "require", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(c.tls_data, DPROT_REQUIRE);
+	ASSERT_EQ_INT(conf_set(&c, "tls_data_anonymous", "never", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(c.tls_data_anonymous, ADPROT_NEVER);
+	ASSERT_EQ_INT(conf_set(&c, "tls_required", "all", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(c.tls_required, TLSREQ_ALL);
+	ASSERT_EQ_INT(conf_set(&c, "tls_data", "same", err, sizeof(err)), -1);
+	ASSERT_EQ_STR(err, "tls_data: \"same\" is not one of never|allow|require");
+	ASSERT_EQ_STR(conf_enum_word("tls_min_version", TLSV_1_1), "1.1");
+	ASSERT_EQ_STR(conf_enum_word("banner", 0), "?");
+	/* tls_max_version: 1.2 or 1.3, and not below tls_min_version */
+	ASSERT_EQ_INT(conf_set(&c, "tls_max_version", "1.1", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_set(&c, "tls_min_version", "1.0", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), -1);
+	ASSERT_EQ_INT(conf_set(&c, "tls_max_version", "1.2", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_set(&c, "tls_min_version", "1.3", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), -1);
+	ASSERT_EQ_INT(conf_set(&c, "tls_min_version", "1.2", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), 0);
 	conf_free(&c);
 }
 
@@ -160,13 +180,8 @@ TEST(foreach_lists_every_keyword)
 #define OPT_INT(f, d, lo, hi, desc)	n++;
 #define OPT_OCT(f, d, desc)		n++;
 #define OPT_STR(f, d, desc)		n++;
-#define OPT_ENUM(f, d, ch, desc)	n++;
+#define OPT_ENUM(f, type, d, desc)	n++;
 #include "options.def"
-#undef OPT_BOOL
-#undef OPT_INT
-#undef OPT_OCT
-#undef OPT_STR
-#undef OPT_ENUM
 	conf_foreach(count_kw, &w);
 	ASSERT_EQ_INT(w.n, n);
 	ASSERT_EQ_INT(w.bad, 0);
@@ -209,7 +224,7 @@ TEST(load_good_file)
 	ASSERT_EQ_INT(c.write_enable, 0);
 	ASSERT_EQ_INT(c.anonymous_enable, 0);
 	ASSERT_EQ_INT(c.debug, 1);
-	ASSERT_EQ_STR(c.listen_family, "inet6");
+	ASSERT_EQ_INT(c.listen_family, FAMILY_INET6);
 	ASSERT_EQ_INT(c.pasv_min_port, 50000);
 	ASSERT_EQ_INT(c.pasv_max_port, 50100);
 	ASSERT_EQ_STR(c.anon_root, "");
@@ -345,7 +360,7 @@ TEST(set_refusal_leaves_value)
 	ASSERT_EQ_INT(c.idle_timeout, 900);
 	ASSERT_EQ_INT(conf_set(&c, "listen_family", "bogus", err, sizeof(err)), -1);
 	ASSERT_STR_CONTAINS(err, "any|inet|inet6");
-	ASSERT_EQ_STR(c.listen_family, "any");
+	ASSERT_EQ_INT(c.listen_family, FAMILY_ANY);
 	ASSERT_EQ_INT(conf_set(&c, "umask", "0777", err, sizeof(err)), 0);
 	ASSERT_EQ_INT(c.umask, 0777);
 	ASSERT_EQ_INT(conf_set(&c, "umask", "07777", err, sizeof(err)), 0);
@@ -402,7 +417,7 @@ TEST(set_arg)
 	ASSERT_EQ_INT(c.idle_timeout, 60);
 	ASSERT_EQ_INT(c.debug, 1);
 	ASSERT_EQ_INT(c.umask, 077);
-	ASSERT_EQ_STR(c.listen_family, "any");
+	ASSERT_EQ_INT(c.listen_family, FAMILY_ANY);
 	conf_free(&c);
 }
 

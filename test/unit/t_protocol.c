@@ -261,6 +261,163 @@ TEST(ipc_descriptors_counted)
 	close(sp[1]);
 }
 
+/* Send a raw frame of TYPE with payload P (N bytes) on SOCK. */
+static void
+t_send_frame(int sock, unsigned type, const void *p, size_t n)
+{
+	struct msg m;
+
+	msg_init(&m, (uint8_t)type, n);
+	buf_append(&m.body, p, n);
+	ASSERT_EQ_INT(msg_send(sock, &m), 0);
+	msg_free(&m);
+}
+
+/* Read one frame from SOCK as FROM -> TO and decode it; the decoder's verdict. */
+static int
+t_decode(int sock, enum ipc_peer from, enum ipc_peer to, unsigned state, enum ipc_type ans,
+    struct ipc_in *in, char *why, size_t whysz)
+{
+	ASSERT_EQ_INT(ipc_read(sock, from, to, in), 0);
+	return ipc_decode(in, state, ans, why, whysz);
+}
+
+/* What an encoder sends, its decoder gives back, field for field. */
+TEST(ipc_round_trip)
+{
+	struct ipc_auth a = { .user = "alice", .pass = "secret", .tls = 1,
+	    .cert = { "DER", 3 } };
+	struct ipc_xferlog x = { .secs = 7, .bytes = 1ULL << 40, .type = 'b', .dir = 'i',
+	    .done = 'c', .path = "/srv/ftp/f" };
+	struct ipc_in in;
+	char why[160];
+	int sp[2], fd;
+
+	ASSERT_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	ASSERT_EQ_INT(ipc_send_auth(sp[0], &a, -1), 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
+	    sizeof(why)), 0);
+	ASSERT_EQ_INT(in.type, MON_AUTH);
+	ASSERT_EQ_STR(in.u.auth.user, "alice");
+	ASSERT_EQ_STR(in.u.auth.pass, "secret");
+	ASSERT_EQ_INT(in.u.auth.tls, 1);
+	ASSERT_EQ_INT(in.u.auth.cert.len, 3);
+	ASSERT_MEM_EQ(in.u.auth.cert.p, "DER", 3);
+	ipc_free(&in);
+	ASSERT_EQ_STR(in.u.auth.pass, "");	/* wiped */
+
+	ASSERT_EQ_INT(ipc_send_xferlog(sp[0], &x, -1), 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_USR, IPC_MON, IPC_USER, IPC_NONE, &in, why,
+	    sizeof(why)), 0);
+	ASSERT_TRUE(in.u.xferlog.bytes == 1ULL << 40);
+	ASSERT_EQ_INT(in.u.xferlog.dir, 'i');
+	ASSERT_EQ_STR(in.u.xferlog.path, "/srv/ftp/f");
+	ipc_free(&in);
+
+	/* MON_FD: a descriptor exactly when `connected` says so */
+	fd = open("/dev/null", O_RDONLY);
+	ASSERT_EQ_INT(ipc_send_fd(sp[0], &(struct ipc_fd){ .connected = 1 }, fd), 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_MON, IPC_USR, 0, MON_PORT20, &in, why,
+	    sizeof(why)), 0);
+	ASSERT_TRUE(in.fd >= 0);
+	close(in.fd);
+	ipc_free(&in);
+	close(fd);
+	close(sp[0]);
+	close(sp[1]);
+}
+
+/* The decoder refuses the wrong sender, state, answer, bounds, leftovers and descriptors. */
+TEST(ipc_decoder_refuses)
+{
+	static const unsigned char user_too_long[4 + 129] = { 0, 0, 0, 129, 'a' };
+	static const unsigned char tls_two[] = { 0, 0, 0, 1, 'a', 0, 0, 0, 1, 'x', 2,
+	    0, 0, 0, 0 };
+	static const unsigned char trailing[] = { 0, 0, 0, 1, 'a', 0, 0, 0, 1, 'x', 1,
+	    0, 0, 0, 0, '!' };
+	static const unsigned char nul_in_cmd[] = { 0, 0, 0, 3, 'A', 0, 'B' };
+	static const unsigned char bad_dir[] = { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+	    'b', 'x', 'c', 0, 0, 0, 1, '/' };
+	struct ipc_in in;
+	char why[160];
+	int sp[2], fd;
+
+	ASSERT_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	/* a request from the wrong process, or in the wrong state */
+	ASSERT_EQ_INT(ipc_send_auth(sp[0], &(struct ipc_auth){ .user = "u" }, -1), 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_USR, IPC_MON, IPC_USER, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	ASSERT_TRUE(strstr(why, "MON_AUTH from the user process") != NULL);
+	ipc_free(&in);
+	ASSERT_EQ_INT(ipc_send_auth(sp[0], &(struct ipc_auth){ .user = "u" }, -1), 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_USER, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	ASSERT_TRUE(strstr(why, "not allowed in this state") != NULL);
+	ipc_free(&in);
+	/* an answer where a request is expected, and to another request */
+	ASSERT_EQ_INT(ipc_send_cert_pass(sp[0], &(struct ipc_cert_pass){ "go" }, -1), 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_MON, IPC_CTL, 0, MON_AUTH, &in, why,
+	    sizeof(why)), -1);
+	ipc_free(&in);
+	/* fields out of bounds, a NUL in a string, a byte left over, an unknown type */
+	t_send_frame(sp[0], MON_AUTH, user_too_long, sizeof(user_too_long));
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	ASSERT_EQ_STR(why, "MON_AUTH with a bad user field");
+	ipc_free(&in);
+	t_send_frame(sp[0], MON_AUTH, tls_two, sizeof(tls_two));
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	ASSERT_EQ_STR(why, "MON_AUTH with a bad tls field");
+	ipc_free(&in);
+	t_send_frame(sp[0], MON_AUTH, trailing, sizeof(trailing));
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	ASSERT_EQ_STR(why, "MON_AUTH with a bad last field");
+	ipc_free(&in);
+	t_send_frame(sp[0], REL_CMD, nul_in_cmd, sizeof(nul_in_cmd));
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_USR, IPC_USER, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	ipc_free(&in);
+	t_send_frame(sp[0], MON_XFERLOG, bad_dir, sizeof(bad_dir));
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_USR, IPC_MON, IPC_USER, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	ASSERT_EQ_STR(why, "MON_XFERLOG with a bad dir field");
+	ipc_free(&in);
+	t_send_frame(sp[0], 200, "", 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	ipc_free(&in);
+	/* a descriptor with a message that has none, and MON_FD saying "none" with one */
+	fd = open("/dev/null", O_RDONLY);
+	t_send_fds(sp[0], &fd, 1);	/* type 1 (MON_AUTH), empty */
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
+	    sizeof(why)), -1);
+	close(in.fd);
+	ipc_free(&in);
+	ASSERT_EQ_INT(ipc_send_fd(sp[0], &(struct ipc_fd){ .connected = 0 }, -1), 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_MON, IPC_USR, 0, MON_PORT20, &in, why,
+	    sizeof(why)), 0);
+	ipc_free(&in);
+	close(fd);
+	/* and an encoder refuses to send what its decoder would refuse */
+	ASSERT_DIES(ipc_send_busy(sp[0], &(struct ipc_busy){ .busy = 2 }, -1));
+	ASSERT_DIES(ipc_send_ready(sp[0], &(struct ipc_ready){}, 0));
+	close(sp[0]);
+	close(sp[1]);
+}
+
+/* Each receiver reads at most the largest message ipc.def lets its peer send it. */
+TEST(ipc_frame_bounds)
+{
+	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) >= CERT_DER_MAX + MAX_USER + MAX_PASS);
+	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) < CERT_DER_MAX + 1024);
+	ASSERT_TRUE(ipc_max(IPC_USR, IPC_MON) < MAX_PATH + 64);
+	ASSERT_TRUE(ipc_max(IPC_USR, IPC_CTL) >= REPLY_WIRE_MAX);
+	ASSERT_EQ_INT(ipc_max(IPC_MON, IPC_MON), 0);
+	ASSERT_EQ_STR(ipc_name(MON_XFERLOG), "MON_XFERLOG");
+}
+
 /* The TLS login policy, one function for the control process and the monitor. */
 TEST(tls_login_policy)
 {
