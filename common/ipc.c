@@ -15,6 +15,7 @@
 #include "ipc.h"
 #include "limits.h"
 #include "log.h"
+#include "tls.h"
 
 void
 msg_init(struct msg *m, uint8_t type, size_t max)
@@ -323,7 +324,7 @@ static const struct ipc_desc ipc_desc[IPC_NTYPES] = {
 #include "ipc.def"
 };
 
-static const char *const ipc_peer_name[] = { "monitor", "control", "user" };
+static const char *const ipc_peer_name[] = { "monitor", "control", "user", "key" };
 
 /* MIN <= V <= MAX, as a function so that a bound of 0 draws no warning */
 static int
@@ -417,6 +418,13 @@ ipc_wants_fd(const struct ipc_in *in)
 	default:
 		return 0;
 	}
+}
+
+int
+ipc_accepts(unsigned type, unsigned state)
+{
+	return type > IPC_NONE && type < IPC_NTYPES && !ipc_desc[type].answer &&
+	    (ipc_desc[type].when & state) != 0;
 }
 
 const char *

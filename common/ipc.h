@@ -57,8 +57,11 @@ int	 msg_get_bytes(struct msg *m, const void **p, size_t *n);
 /* Is every payload byte consumed? */
 int	 msg_done(const struct msg *m);
 
-/* The processes of a session (DESIGN.md); a transfer process speaks as USR. */
-enum ipc_peer { IPC_MON, IPC_CTL, IPC_USR };
+/*
+ * The processes of a session (DESIGN.md); a transfer process speaks as USR.
+ * The key process, forked by the monitor, holds the private keys.
+ */
+enum ipc_peer { IPC_MON, IPC_CTL, IPC_USR, IPC_KEY };
 
 /* Session states, as the receiver of a request sees them (ipc.def). */
 #define IPC_PREAUTH	0x01
@@ -145,6 +148,8 @@ int	 ipc_await(int sock, enum ipc_peer from, enum ipc_peer to, enum ipc_type req
 	    struct ipc_in *in);
 /* Wipe and release IN; closes no descriptor. */
 void	 ipc_free(struct ipc_in *in);
+/* Is TYPE a request that its receiver accepts in STATE? */
+int	 ipc_accepts(unsigned type, unsigned state);
 /* The name of message TYPE ("MON_AUTH"), for logs. */
 const char *ipc_name(unsigned type);
 
@@ -162,5 +167,12 @@ const char *ipc_name(unsigned type);
 #define IPC_IF_USR_MON(...)
 #define IPC_IF_USR_CTL(...)
 #define IPC_IF_USR_USR(...)	__VA_ARGS__
+#define IPC_IF_MON_KEY(...)
+#define IPC_IF_CTL_KEY(...)
+#define IPC_IF_USR_KEY(...)
+#define IPC_IF_KEY_MON(...)
+#define IPC_IF_KEY_CTL(...)
+#define IPC_IF_KEY_USR(...)
+#define IPC_IF_KEY_KEY(...)	__VA_ARGS__
 
 #endif

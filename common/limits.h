@@ -13,6 +13,12 @@
 				   and OpenSSL makes no ticket over 65280 bytes */
 #define TLS_SESSION_MAX	(CERT_DER_MAX + 4096)	/* a serialised TLS session: a few hundred
 				   bytes plus the client's certificate */
+#define STR_OF_(x)	#x
+#define STR_OF(x)	STR_OF_(x)	/* a limit's value as a string literal */
+#define TLS_SIG_MAX	1024	/* an RSA signature of an 8192-bit key, and what it signs */
+#define TLS_DATA_SIGNS	1000	/* full data handshakes (signatures) one session may have
+				   where tls_session_reuse is accept or off, or the user exempt */
+#define TLS_REFUSAL_SIGNS 3	/* ...and under require: enough for the 522 that names it */
 #define IPC_FDS_SEEN	8	/* descriptors one IPC read takes in (to close all but one) */
 #define REPLY_MAX	(256 * 1024)	/* largest reply (STAT of a big directory is cut here) */
 #define REPLY_WIRE_MAX	(REPLY_MAX * 2 + 64)	/* the same formatted: IAC doubled, CRLFs */

@@ -224,9 +224,10 @@ chain_check(SSL_CTX *ctx, const char *kw, const char *file)
  */
 static int
 ctx_pair(SSL_CTX *ctx, const char *ckw, const char *cert, const char *kkw,
-    const char *key, char *err, size_t errsz)
+    const char *key, int remote, char *err, size_t errsz)
 {
 	char what[MAX_CONF_VALUE + 64];
+	EVP_PKEY *proxy;
 
 	if (key == NULL || key[0] == '\0') {
 		key = cert;
@@ -236,6 +237,18 @@ ctx_pair(SSL_CTX *ctx, const char *ckw, const char *cert, const char *kkw,
 	    ckw, cert);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
 		goto fail;
+	if (remote) {	/* the key process checks the key against the certificate */
+		str_fmt(what, sizeof(what), "%s %s: only RSA and ECDSA keys are supported",
+		    ckw, cert);
+		if ((proxy = tls_proxy_key(SSL_CTX_get0_certificate(ctx))) == NULL)
+			goto fail;
+		if (SSL_CTX_use_PrivateKey(ctx, proxy) != 1) {
+			EVP_PKEY_free(proxy);
+			goto fail;
+		}
+		EVP_PKEY_free(proxy);
+		goto done;
+	}
 	str_fmt(what, sizeof(what), "%s %s: cannot load the private key", kkw, key);
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
 		goto fail;
@@ -243,6 +256,7 @@ ctx_pair(SSL_CTX *ctx, const char *ckw, const char *cert, const char *kkw,
 	    kkw, key, ckw, cert);
 	if (SSL_CTX_check_private_key(ctx) != 1)
 		goto fail;
+done:
 	chain_check(ctx, ckw, cert);
 	return EVP_PKEY_get_base_id(X509_get0_pubkey(SSL_CTX_get0_certificate(ctx)));
 fail:
@@ -252,18 +266,18 @@ fail:
 
 /* The certificates: tls_cert_file and/or tls_cert2_file, of different types. */
 static int
-ctx_certs(SSL_CTX *ctx, const struct conf *c, char *err, size_t errsz)
+ctx_certs(SSL_CTX *ctx, const struct conf *c, int remote, char *err, size_t errsz)
 {
 	int t1 = 0, t2 = 0;
 
 	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
 	if (c->tls_cert_file != NULL && c->tls_cert_file[0] != '\0' &&
 	    (t1 = ctx_pair(ctx, "tls_cert_file", c->tls_cert_file,
-	    "tls_key_file", c->tls_key_file, err, errsz)) == -1)
+	    "tls_key_file", c->tls_key_file, remote, err, errsz)) == -1)
 		return -1;
 	if (c->tls_cert2_file != NULL && c->tls_cert2_file[0] != '\0' &&
 	    (t2 = ctx_pair(ctx, "tls_cert2_file", c->tls_cert2_file,
-	    "tls_key2_file", c->tls_key2_file, err, errsz)) == -1)
+	    "tls_key2_file", c->tls_key2_file, remote, err, errsz)) == -1)
 		return -1;
 	if (t1 != 0 && t1 == t2) {
 		str_fmt(err, errsz, "tls_cert2_file %s: same key type as "
@@ -442,7 +456,7 @@ ctx_callbacks(struct tls_ctx *t, const struct conf *c)
 }
 
 struct tls_ctx *
-tls_ctx_new(const struct conf *c, char *err, size_t errsz)
+tls_ctx_new(const struct conf *c, int remote_keys, char *err, size_t errsz)
 {
 	struct tls_ctx *t;
 
@@ -457,7 +471,7 @@ tls_ctx_new(const struct conf *c, char *err, size_t errsz)
 		return NULL;
 	}
 	if (ctx_protocol(t->ssl, c, err, errsz) == -1 ||
-	    ctx_certs(t->ssl, c, err, errsz) == -1 ||
+	    ctx_certs(t->ssl, c, remote_keys, err, errsz) == -1 ||
 	    ctx_sessions(t->ssl, c, err, errsz) == -1) {
 		SSL_CTX_free(t->ssl);
 		free(t);

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "ipc.h"
 
 struct conf;
 struct tls_ctx;
@@ -33,11 +34,38 @@ struct tls_conn;
  * groups, strict ALPN "ftp", optional required SNI names, no compression, no
  * client renegotiation, stateless tickets with a fresh random key.  Returns
  * NULL with ERR if no certificate is configured (ERR empty) or on any load
- * error (ERR says what).
+ * error (ERR says what).  With REMOTE_KEYS the context holds no private key:
+ * stand-ins ask the monitor for each signature (the server's way; the key
+ * process loads and checks the keys), else it loads them itself (tests).
  */
-struct tls_ctx	*tls_ctx_new(const struct conf *c, char *err, size_t errsz);
+struct tls_ctx	*tls_ctx_new(const struct conf *c, int remote_keys, char *err, size_t errsz);
 /* Is a certificate configured at all (tls_cert_file or tls_cert2_file)? */
 int		 tls_configured(const struct conf *c);
+
+/*
+ * The private keys (tls_key.c).  Only a signer holds them (tls_keys_*,
+ * ftpd/keyproc.c); every other process's context has stand-ins whose signatures are asked of
+ * the monitor on FD (tls_sign_via()), as SELF (IPC_CTL, or IPC_USR for the
+ * user process and its transfer processes).
+ */
+#define TLS_SIGN_RSA_PKCS1	1	/* RSASSA-PKCS1-v1_5: the DigestInfo, padded here */
+#define TLS_SIGN_RSA_PSS	2	/* a raw operation on an EMSA-PSS encoding */
+#define TLS_SIGN_ECDSA		3	/* the digest */
+struct tls_keys;
+struct x509_st;
+struct evp_pkey_st;
+/* Load and check the private keys of C's certificates; NULL with ERR. */
+struct tls_keys	*tls_keys_load(const struct conf *c, char *err, size_t errsz);
+/* Sign IN (N bytes) as KIND (TLS_SIGN_*) into OUT; its length, or -1 if refused. */
+int		 tls_keys_sign(struct tls_keys *k, int kind, const void *in, size_t n,
+		    struct buf *out);
+void		 tls_keys_free(struct tls_keys *k);
+/* A key with CERT's public key whose private operations go to the monitor. */
+struct evp_pkey_st *tls_proxy_key(struct x509_st *cert);
+/* Where this process's stand-in keys ask for signatures. */
+void		 tls_sign_via(int fd, enum ipc_peer self);
+/* Did the monitor refuse this process's last signature (no handshake left)? */
+int		 tls_sign_was_refused(void);
 
 /*
  * Server handshake on FD (blocking; TIMEOUT seconds at most).  Returns the

@@ -365,6 +365,7 @@ control_run(struct session *s)
 
 	ctl_session = s;
 	s->send = ctl_send;
+	tls_sign_via(s->mon_fd, IPC_CTL);	/* the handshake's signature is the monitor's */
 	log_set_fatal_hook(ctl_fatal);
 	linebuf_init(&in.lb);
 	s->login_start = last = now();

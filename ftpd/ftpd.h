@@ -4,6 +4,10 @@
 #ifndef FTPD_FTPD_H
 #define FTPD_FTPD_H
 
+#include <sys/types.h>
+
+#include "buf.h"
+#include "ipc.h"
 #include "privdrop.h"
 
 struct session;
@@ -14,6 +18,14 @@ struct session;
  * stays root; returns only when the session is over.
  */
 void	 monitor_run(struct session *s);
+
+/*
+ * keyproc.c: the signature of KIND (TLS_SIGN_*) over IN that request REQ
+ * (MON_SIGN, MON_SIGN_DATA) asks for, made by a signer process forked for
+ * it, appended to OUT; -1 if refused or failed.
+ */
+int	 keyproc_sign(const struct session *s, enum ipc_type req, int kind,
+	    const struct ipc_bytes *in, struct buf *out);
 
 /* control.c: the control process's loop; never returns. */
 void	 control_run(struct session *s) __attribute__((noreturn));

@@ -45,6 +45,9 @@
 
 static void mon_port20(struct mon *, struct ipc_in *);
 static void mon_xferlog(struct mon *, struct ipc_in *);
+static void mon_sign(struct mon *, struct ipc_in *);
+static void mon_sign_data(struct mon *, struct ipc_in *);
+
 
 /*
  * The requests the monitor serves, one per ipc.def row addressed to it;
@@ -165,6 +168,13 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	int relay[2], mon[2];
 
 	mon_session_policy(m, cr);
+	/*
+	 * Full data handshakes: resumption needs no signature; under require a
+	 * few let a client that cannot resume hear the 522 that says why.
+	 */
+	if (m->data_signs == -1)
+		m->data_signs = m->s->tls_reuse == REUSE_REQUIRE ? TLS_REFUSAL_SIGNS :
+		    TLS_DATA_SIGNS;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, relay) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) == -1)
 		die("socketpair: %s", strerror(errno));
@@ -314,6 +324,56 @@ mon_xferlog(struct mon *m, struct ipc_in *req)
 }
 
 /*
+ * One signature for a handshake of this session (request REQ), if BUDGET
+ * has one left: into SIG, 0; -1 if refused.  A signer makes it: the
+ * monitor never holds a private key (keyproc.c).
+ */
+static int
+mon_key_sign(struct mon *m, enum ipc_type req, int *budget, uint8_t kind,
+    const struct ipc_bytes *in, struct buf *sig)
+{
+	if (m->s->tls_ctx == NULL || *budget <= 0) {
+		log_msg(LOG_NOTICE, "%s: signature for a %s handshake refused: none left for "
+		    "this session", m->s->peer_str, req == MON_SIGN ? "control" : "data");
+		return -1;
+	}
+	(*budget)--;
+	return keyproc_sign(m->s, req, kind, in, sig);
+}
+
+/* MON_SIGN: the control connection's handshake (one per session). */
+static void
+mon_sign(struct mon *m, struct ipc_in *req)
+{
+	struct buf sig = BUF_INIT(TLS_SIG_MAX);
+	struct ipc_sig r = { 0 };
+
+	if (mon_key_sign(m, MON_SIGN, &m->ctl_signs, req->u.sign.kind, &req->u.sign.input,
+	    &sig) == 0) {
+		r.ok = 1;
+		r.sig = (struct ipc_bytes){ sig.p, sig.len };
+	}
+	ipc_send_sig(m->ctl_fd, &r, -1);
+	buf_free(&sig);
+}
+
+/* MON_SIGN_DATA: a data connection's full handshake (the budget is set at login). */
+static void
+mon_sign_data(struct mon *m, struct ipc_in *req)
+{
+	struct buf sig = BUF_INIT(TLS_SIG_MAX);
+	struct ipc_sig_data r = { 0 };
+
+	if (mon_key_sign(m, MON_SIGN_DATA, &m->data_signs, req->u.sign_data.kind,
+	    &req->u.sign_data.input, &sig) == 0) {
+		r.ok = 1;
+		r.sig = (struct ipc_bytes){ sig.p, sig.len };
+	}
+	ipc_send_sig_data(m->usr_fd, &r, -1);
+	buf_free(&sig);
+}
+
+/*
  * Check REQ against ipc.def (sender, state, fields) and run it: anything
  * else ends the session.  A request from the control process while a user
  * process runs is legitimate only once that login is ending (mon_user_gone()).
@@ -321,7 +381,8 @@ mon_xferlog(struct mon *m, struct ipc_in *req)
 static void
 mon_dispatch(struct mon *m, struct ipc_in *req)
 {
-	if (m->usr_pid > 0 && req->from == IPC_CTL && mon_user_gone(m) == -1)
+	if (m->usr_pid > 0 && req->from == IPC_CTL && !ipc_accepts(req->type, IPC_USER) &&
+	    mon_user_gone(m) == -1)
 		die("monitor: %s from the control process while a user is logged in",
 		    ipc_name(req->type));
 	ipc_accept(req, m->usr_pid > 0 ? IPC_USER : IPC_PREAUTH);
@@ -540,7 +601,7 @@ mon_tls_setup(struct session *s)
 			die("ftpsd needs a certificate: set tls_cert_file");
 		return;
 	}
-	if ((s->tls_ctx = tls_ctx_new(s->conf, err, sizeof(err))) == NULL)
+	if ((s->tls_ctx = tls_ctx_new(s->conf, 1, err, sizeof(err))) == NULL)
 		die("TLS set-up failed: %s", err);
 }
 
@@ -622,6 +683,11 @@ monitor_run(struct session *s)
 	mon_limits(s);
 	file_read_text(s->conf->welcome_file, &s->welcome);
 	mon_greet(s);
+	memset(&m, 0, sizeof(m));
+	m.s = s;
+	m.usr_fd = -1;
+	m.ctl_signs = 1;	/* one control handshake per session: AUTH, or ftpsd's */
+	m.data_signs = -1;	/* set at login */
 	mon_tls_setup(s);
 	mon_pasv_setup(s);
 	if (s->conf->xferlog_enable && (s->xferlog_fd = open(s->conf->xferlog_file,
@@ -629,9 +695,6 @@ monitor_run(struct session *s)
 		log_msg(LOG_WARNING, "xferlog %s: %s", s->conf->xferlog_file, strerror(errno));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		die("socketpair: %s", strerror(errno));
-	memset(&m, 0, sizeof(m));
-	m.s = s;
-	m.usr_fd = -1;
 	m.ctl_fd = sp[0];
 	m.login_start = mon_now();
 	buf_init(&m.cert_der, CERT_DER_MAX);

@@ -30,6 +30,9 @@ struct mon {
 	int			 cert_valid;	/* its chain verified */
 	struct cert_info	 cert_ci;
 	char			 cert_why[256];	/* why not, for syslog */
+	/* the signatures the session may still ask for (keyproc.c) */
+	int			 ctl_signs;	/* control handshakes left */
+	int			 data_signs;	/* full data handshakes left; -1 before login */
 };
 
 /* monitor.c */

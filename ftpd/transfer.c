@@ -340,6 +340,15 @@ xfer_tls(struct session *s, struct dconn *dc, int upload, struct xfer_result *re
 
 	dc->tls = tls_accept(s->tls_ctx, dc->fd, upload ? TLS_DATA_UPLOAD : TLS_DATA, (int)s->conf->tls_handshake_timeout,
 	    why, sizeof(why));
+	if (dc->tls == NULL && tls_sign_was_refused()) {
+		log_msg(LOG_NOTICE, "%s: data TLS handshake of %s refused: the session has no "
+		    "full handshake left (%s)", s->peer_str, s->user, s->tls_reuse == REUSE_REQUIRE ?
+		    "tls_session_reuse require; see tls_session_reuse_exempt" :
+		    "at most " STR_OF(TLS_DATA_SIGNS) " per session");
+		result(res, FTP_DATA_TLS, "Data connection TLS negotiation refused: resume the "
+		    "control connection's TLS session.");
+		return -1;
+	}
 	if (dc->tls == NULL) {
 		log_msg(LOG_NOTICE, "%s: data TLS handshake failed: %s", s->peer_str, why);
 		result(res, FTP_DATA_TLS, "Data connection TLS negotiation failed.");
@@ -510,8 +519,11 @@ xfer_start(struct session *s, struct xfer_req *r)
 	if (x->pid == 0) {
 		close(p[0]);
 		close(s->relay_fd);
-		if (s->mon_fd != -1)
+		/* the monitor: only for the signature of a full data TLS handshake */
+		if (s->mon_fd != -1 && (s->prot != 'P' || s->tls_ctx == NULL)) {
 			close(s->mon_fd);
+			s->mon_fd = -1;
+		}
 		privdrop_die_with_parent(parent, SIGTERM);
 		xfer_child(s, &x->req, bound, p[1]);
 	}

@@ -219,6 +219,7 @@ user_run(struct session *s, const struct creds *cr, int relay, int mon)
 	s->relay_fd = relay;
 	s->relay_state = IPC_START;
 	s->mon_fd = mon;
+	tls_sign_via(mon, IPC_USR);	/* full data handshakes: signatures from the monitor */
 	s->send = usr_send;
 	s->logged_in = 1;
 	s->prelogin_errors = 0;

@@ -10,7 +10,7 @@ this output between its "ipc.def begin" and "ipc.def end" lines; mk/lint.sh
 import re
 import sys
 
-WHO = {"MON": "monitor", "CTL": "control", "USR": "user"}
+WHO = {"MON": "monitor", "CTL": "control", "USR": "user", "KEY": "key"}
 STATE = {"IPC_PREAUTH": "before login", "IPC_START": "at login", "IPC_USER": "logged in"}
 FDS = {"NOFD": "", "FD": ", with a descriptor", "MAYFD": ", with a descriptor if connected"}
 

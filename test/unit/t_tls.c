@@ -144,7 +144,7 @@ ctx_make(char *err, size_t errsz, const char *const *kv)
 	for (; kv != NULL && kv[0] != NULL; kv += 2)
 		if (conf_set(&c, kv[0], kv[1], e, sizeof(e)) == -1)
 			runner_fail(__FILE__, __LINE__, "conf_set %s: %s", kv[0], e);
-	t = tls_ctx_new(&c, err, errsz);
+	t = tls_ctx_new(&c, 0, err, errsz);
 	conf_free(&c);	/* the context must not keep pointers into C */
 	if (t != NULL && nkept < sizeof(kept) / sizeof(kept[0]))
 		kept[nkept++] = t;
@@ -423,7 +423,7 @@ TEST(not_configured)
 
 	conf_defaults(&c);
 	ASSERT_TRUE(!tls_configured(&c));
-	ASSERT_TRUE(tls_ctx_new(&c, err, sizeof(err)) == NULL);
+	ASSERT_TRUE(tls_ctx_new(&c, 0, err, sizeof(err)) == NULL);
 	ASSERT_EQ_STR(err, "");
 	conf_set(&c, "tls_cert2_file", "x.pem", err, sizeof(err));
 	ASSERT_TRUE(tls_configured(&c));
