@@ -41,6 +41,7 @@
 #include "session.h"
 #include "testhook.h"
 #include "tls.h"
+#include "userconf.h"
 
 
 #define MF_CTL		0x01	/* the control process may send it */
@@ -170,9 +171,11 @@ mon_session_policy(struct mon *m, const struct creds *cr)
 void
 mon_start_user(struct mon *m, const struct creds *cr)
 {
+	const struct conf *base = m->s->conf;
 	int relay[2], mon[2];
 	struct msg r;
 
+	m->s->conf = userconf_take(base);	/* the user's own settings (userconf.c) */
 	mon_session_policy(m, cr);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, relay) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) == -1)
@@ -190,6 +193,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 		m->s->xferlog_fd = -1;
 		user_run(m->s, cr, relay[1], mon[1]);
 	}
+	m->s->conf = base;
 	close(relay[1]);
 	close(mon[1]);
 	m->usr_fd = mon[0];
