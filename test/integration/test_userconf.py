@@ -3,6 +3,8 @@
 
 import os
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -86,6 +88,32 @@ def test_virtual_user_lands_in_own_root(ftpenv):
     c.login_ok("v2", VIRTUAL["v2"])
     assert c.nlst() == ["v2-only.txt"]
     c.cmd("QUIT")
+
+
+def test_pam_user_changed_by_module(ftpenv):
+    """A module that changes PAM_USER (pam_rename, built here: "alias-v1" becomes "v1")
+    decides who logs in: the session is v1's, in v1's root, under the name v1."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("SKIPPED: no C compiler to build the test PAM module")
+    mod = ftpenv.path("pam_rename.so")
+    subprocess.run([cc, "-shared", "-fPIC", "-o", mod,
+                    os.path.join(os.path.dirname(__file__), "pam_rename.c"), "-lpam"],
+                   check=True, timeout=60)
+    add_virtual_users(ftpenv)
+    with open(ftpenv.path("pam", "ftp")) as f:
+        stack = f.read()
+    ftpenv.write(ftpenv.path("pam", "ftp"), "auth\trequisite\t%s\n" % mod + stack)
+    srv = ftpenv.inetd(**guest_opts(ftpenv))
+    c = ftpenv.connect(srv)
+    r = c.login_ok("alias-v1", VIRTUAL["v1"])
+    assert "User v1 logged in" in r.text, r
+    pid = user_proc(srv, c, GUEST_UID)
+    assert proc_root(pid) == os.path.realpath(ftpenv.path("virt", "v1"))
+    assert c.nlst() == ["v1-only.txt"]
+    c.cmd("QUIT")
+    c = ftpenv.connect(srv)
+    assert c.login("alias-v1", VIRTUAL["v2"]).code == 530
 
 
 def test_virtual_user_without_root_refused(ftpenv):
