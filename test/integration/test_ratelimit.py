@@ -5,12 +5,14 @@ transfer process sleeps rather than spins."""
 import ftplib
 import io
 import os
+import re
 import time
 
 import pytest
 
 from ftpclient import ReuseFTP_TLS, tls_context
 from ftpdtest import SLOW, USERS, descendants, proc_status
+from test_data_abort import send_abor
 from test_tls import certs, tls_opts  # noqa: F401  (certs is a fixture)
 
 RATE = 1000000                  # bytes per second
@@ -105,3 +107,34 @@ def test_anon_rate_not_local(ftpenv, certs):
     assert got == BLOB[:3 * RATE]
     assert secs < 1.5, "local download slowed to %.2f s" % secs
     f.quit()
+
+
+def test_control_answers_during_limited_transfer(ftpenv):
+    """A transfer asleep under its limit (100 kB/s) leaves the control connection
+    responsive: STAT reports progress near the rate, ABOR ends it at once (426, 226),
+    and the partial upload is not stored."""
+    srv = ftpenv.inetd(local_max_rate=100000)
+    c = ftpenv.connect(srv)
+    c.login_ok("alice")
+    c.set_type("I")
+    dc = c.data_setup("pasv")
+    data = dc.connect()
+    c.send_line("STOR slow.bin")
+    assert c.reply().code in (125, 150)
+    data.settimeout(10)
+    start = time.monotonic()
+    stop = start + 2.0
+    while time.monotonic() < stop:
+        data.sendall(b"x" * 8192)
+        time.sleep(0.01)
+    r = c.cmd("STAT")
+    m = [int(x) for x in re.findall(r"(\d+) (?:of \d+ )?bytes", r.text)]
+    assert m and 150000 <= m[0] <= 300000, r
+    t = time.monotonic()
+    send_abor(c)
+    codes = [c.reply(timeout=5).code, c.reply(timeout=5).code]
+    assert codes == [426, 226], codes
+    assert time.monotonic() - t < 1.0
+    data.close()
+    assert c.cmd("NOOP").code == 200
+    assert not os.path.exists(ftpenv.home("alice", "slow.bin"))
