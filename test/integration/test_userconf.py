@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from ftpdtest import TIMEOUT, USERS, descendants, proc_root, proc_status, wait_for
+from test_certs import cert_opts, connect as cert_connect, pki  # noqa: F401  (pki: fixture)
 from test_tls import certs, tls_opts  # noqa: F401  (certs is a fixture)
 
 GUEST_UID = 2100
@@ -150,6 +151,25 @@ def test_virtual_name_in_tls_lists(ftpenv, certs):
     c = ftpenv.connect(srv)
     r = c.login("v2", VIRTUAL["v2"])
     assert r.code != 230, r
+
+
+def test_virtual_user_by_certificate(ftpenv, pki):
+    """certmap rules name the virtual user: "v1 cn Bob Builder" logs Bob's certificate
+    in as v1 without a password (232), in v1's root with the guest uid; the same
+    certificate does not log in v2."""
+    add_virtual_users(ftpenv)
+    srv = ftpenv.inetd(**cert_opts(ftpenv, pki, certmap="v1 cn Bob Builder\n",
+                                   **guest_opts(ftpenv)))
+    f = cert_connect(srv, pki.bob)
+    r = f.sendcmd("USER v1")
+    assert r.startswith("232"), r
+    pid = user_proc(srv, f.sock, GUEST_UID)
+    assert proc_root(pid) == os.path.realpath(ftpenv.path("virt", "v1"))
+    assert f.nlst() == ["v1-only.txt"]
+    f.quit()
+    f = cert_connect(srv, pki.bob)
+    assert f.sendcmd("USER v2").startswith("331")
+    f.close()
 
 
 @pytest.mark.parametrize("chroot", [True, False])
