@@ -100,9 +100,13 @@ userconf_virtual(const struct passwd *pw)
 	return pw == &uc_pw && uc_pw.pw_name != NULL;
 }
 
-/* Read the per-user file of NAME, if there is one, into uc_conf (a copy of BASE). */
+/*
+ * Read the per-user file of NAME, if there is one, into uc_conf (a copy of
+ * BASE).  For a VIRTUAL user local_root starts empty: set, it is that user's
+ * root instead of guest_root.
+ */
 static int
-userconf_read(const struct conf *base, const char *name, char *why, size_t whysz)
+userconf_read(const struct conf *base, const char *name, int virtual, char *why, size_t whysz)
 {
 	char path[MAX_PATH];
 	struct stat st;
@@ -135,6 +139,8 @@ userconf_read(const struct conf *base, const char *name, char *why, size_t whysz
 		conf_free(&uc_conf);
 	conf_copy(&uc_conf, base);
 	uc_alloc = 1;
+	if (virtual && conf_set(&uc_conf, "local_root", "", why, whysz) == -1)
+		die("local_root: %s", why);
 	r = conf_load_stream(&uc_conf, f, path, userconf_keywords, why, whysz);
 	fclose(f);
 	if (r == -1)
@@ -172,12 +178,15 @@ userconf_login(const struct conf *base, const struct passwd *pw, char *home, siz
 	const char *tmpl, *what;
 
 	uc_have = 0;
-	if (userconf_read(base, pw->pw_name, why, whysz) == -1) {
+	if (userconf_read(base, pw->pw_name, userconf_virtual(pw), why, whysz) == -1) {
 		uc_have = 0;
 		return NULL;
 	}
 	c = uc_have ? &uc_conf : base;
-	if (userconf_virtual(pw)) {
+	if (userconf_virtual(pw) && uc_have && uc_conf.local_root[0] != '\0') {
+		tmpl = uc_conf.local_root;	/* from the user's own file */
+		what = "local_root";
+	} else if (userconf_virtual(pw)) {
 		tmpl = c->guest_root;
 		what = "guest_root";
 	} else {

@@ -141,6 +141,27 @@ def test_virtual_user_needs_guest_enable(ftpenv):
     assert "hello.txt" in c.nlst()
 
 
+def test_virtual_user_config_file(ftpenv):
+    """users/v2 names another root (local_root) and write_enable no: v2 lands there and
+    may not write; v1 (no file) keeps guest_root and may write."""
+    add_virtual_users(ftpenv)
+    shared = ftpenv.mkdir(ftpenv.path("virt", "shared"))
+    ftpenv.write(os.path.join(shared, "shared.txt"), b"s")
+    write_userconf(ftpenv, "v2", "local_root %s\nwrite_enable no\n" % shared)
+    srv = ftpenv.inetd(**guest_opts(ftpenv, user_config_dir=ftpenv.path("users")))
+    c = ftpenv.connect(srv)
+    c.login_ok("v2", VIRTUAL["v2"])
+    assert proc_root(user_proc(srv, c, GUEST_UID)) == os.path.realpath(shared)
+    assert c.nlst() == ["shared.txt"]
+    assert c.cmd("MKD d").code == 550
+    c.cmd("QUIT")
+    c = ftpenv.connect(srv)
+    c.login_ok("v1", VIRTUAL["v1"])
+    assert c.nlst() == ["v1-only.txt"]
+    assert c.cmd("MKD d").code == 257
+    assert os.stat(ftpenv.path("virt", "v1", "d")).st_uid == GUEST_UID
+
+
 def test_virtual_name_in_tls_lists(ftpenv, certs):
     """tls_plain_users names the virtual user: v1 may log in without TLS, v2 may not."""
     add_virtual_users(ftpenv)
