@@ -265,26 +265,30 @@ trim(char *s)
 	return s;
 }
 
+/* Is KEY one of the NULL-terminated LIST? */
+static int
+conf_listed(const char *const *list, const char *key)
+{
+	for (; *list != NULL; list++)
+		if (!strcmp(*list, key))
+			return 1;
+	return 0;
+}
+
 int
-conf_load(struct conf *c, const char *path, int missing_ok, char *err, size_t errsz)
+conf_load_stream(struct conf *c, FILE *f, const char *path, const char *const *allowed,
+    char *err, size_t errsz)
 {
 	char line[MAX_CONF_VALUE + 128], why[256];
-	FILE *f;
 	int lineno = 0;
 
-	if ((f = fopen(path, "re")) == NULL) {
-		if (missing_ok && errno == ENOENT)
-			return 0;
-		str_fmt(err, errsz, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *p, *key, *val;
 
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			str_fmt(err, errsz, "%s:%d: line too long", path, lineno);
-			goto fail;
+			return -1;
 		}
 		p = trim(line);
 		if (*p == '\0' || *p == '#')
@@ -296,20 +300,51 @@ conf_load(struct conf *c, const char *path, int missing_ok, char *err, size_t er
 		val = trim(p);
 		if (*val == '=')	/* accept "keyword = value" and "keyword=value" */
 			val = trim(val + 1);
+		if (allowed != NULL && !conf_listed(allowed, key)) {
+			str_fmt(err, errsz, "%s:%d: \"%.64s\" may not be set here", path, lineno, key);
+			return -1;
+		}
 		if (conf_set(c, key, val, why, sizeof(why)) == -1) {
 			str_fmt(err, errsz, "%s:%d: %s", path, lineno, why);
-			goto fail;
+			return -1;
 		}
 	}
 	if (ferror(f)) {	/* e.g. EISDIR: a directory must not load as an empty file */
 		str_fmt(err, errsz, "%s: %s", path, strerror(errno));
-		goto fail;
+		return -1;
 	}
-	fclose(f);
 	return 0;
-fail:
+}
+
+int
+conf_load(struct conf *c, const char *path, int missing_ok, char *err, size_t errsz)
+{
+	FILE *f;
+	int r;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		str_fmt(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = conf_load_stream(c, f, path, NULL, err, errsz);
 	fclose(f);
-	return -1;
+	return r;
+}
+
+void
+conf_copy(struct conf *dst, const struct conf *src)
+{
+	size_t i;
+
+	memcpy(dst, src, sizeof(*dst));
+	for (i = 0; i < NOPTS; i++)
+		if (opttab[i].type == T_STR) {
+			char **sp = field(dst, &opttab[i]);
+
+			*sp = xstrdup(*sp);
+		}
 }
 
 int
@@ -335,6 +370,10 @@ conf_validate(const struct conf *c, char *err, size_t errsz)
 	if (c->tls_max_version < TLSV_1_2 || c->tls_min_version > c->tls_max_version) {
 		str_fmt(err, errsz, "tls_max_version must be 1.2 or 1.3, and not below "
 		    "tls_min_version");
+		return -1;
+	}
+	if (c->guest_enable && (c->guest_user[0] == '\0' || c->guest_root[0] != '/')) {
+		str_fmt(err, errsz, "guest_enable needs guest_user and an absolute guest_root");
 		return -1;
 	}
 	if (c->nopriv_user[0] == '\0' || c->empty_dir[0] != '/') {

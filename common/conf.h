@@ -5,6 +5,7 @@
 #define FTPD_CONF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* enum listen_family { FAMILY_ANY, ... }: one per OPT_CHOICES type, in its order */
 #define OPT_BOOL(f, d, desc)
@@ -34,6 +35,14 @@ void	 conf_free(struct conf *c);
  * does not exist, return 0.  On error, write "file:line: why" into ERR and return -1.
  */
 int	 conf_load(struct conf *c, const char *path, int missing_ok, char *err, size_t errsz);
+/*
+ * Parse the open file F (named PATH in messages) into C like conf_load; with
+ * ALLOWED (a NULL-terminated list of keywords) any other keyword is an error.
+ */
+int	 conf_load_stream(struct conf *c, FILE *f, const char *path,
+	    const char *const *allowed, char *err, size_t errsz);
+/* Make DST a copy of SRC with strings of its own (free it with conf_free). */
+void	 conf_copy(struct conf *dst, const struct conf *src);
 /* Set one keyword from "keyword=value" (-o); -1 and ERR on failure. */
 int	 conf_set_arg(struct conf *c, const char *arg, char *err, size_t errsz);
 /* Set KEYWORD to VALUE; -1 and ERR (without location) on failure. */

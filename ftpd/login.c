@@ -23,6 +23,7 @@
 #include "monitor.h"
 #include "session.h"
 #include "tls.h"
+#include "userconf.h"
 
 /* The user's groups, names in NAMES (for ftpchroot's @group lines). */
 static int
@@ -174,7 +175,8 @@ mon_account_ok(struct mon *m, const char *user, const struct passwd *pw)
 	const struct conf *c = m->s->conf;
 
 	return pw != NULL && pw->pw_uid != 0 && c->local_enable && !c->anonymous_only &&
-	    !file_lists_user(c->ftpusers_file, user, NULL, 0) && mon_shell_ok(m->s, pw);
+	    !file_lists_user(c->ftpusers_file, user, NULL, 0) &&
+	    (userconf_virtual(pw) || mon_shell_ok(m->s, pw));
 }
 
 /* Credentials, chroot and PAM session for an authenticated PW; -1 if PAM refuses. */
@@ -182,20 +184,25 @@ static int
 mon_finish_local(struct mon *m, const struct passwd *pw, struct creds *cr,
     char *home, size_t homesz)
 {
-	const struct conf *c = m->s->conf;
+	const struct conf *c;
 	char why[256], gnames[MAX_GROUPS][64];
 	const char *gptr[MAX_GROUPS];
 	int i, n;
 
+	/* virtual users, local_root, user_config_dir: the settings of this user */
+	if ((c = userconf_login(m->s->conf, pw, home, homesz, why, sizeof(why))) == NULL) {
+		log_msg(LOG_NOTICE | LOG_AUTH, "login of %s from %s refused: %s", pw->pw_name,
+		    m->s->peer_str, why);
+		return -1;
+	}
 	cr->uid = pw->pw_uid;
 	cr->gid = pw->pw_gid;
 	n = mon_groups(pw, cr->groups, gnames, MAX_GROUPS);
 	for (i = 0; i < n; i++)
 		gptr[i] = gnames[i];
-	str_copy(home, homesz, pw->pw_dir);
 	cr->root = NULL;
 	cr->dir = home;
-	if (c->chroot_local_user || file_lists_user(c->ftpchroot_file, pw->pw_name, gptr, n)) {
+	if (userconf_virtual(pw) || c->chroot_local_user || file_lists_user(c->ftpchroot_file, pw->pw_name, gptr, n)) {
 		cr->root = home;
 		cr->dir = "/";
 	}
@@ -206,12 +213,14 @@ mon_finish_local(struct mon *m, const struct passwd *pw, struct creds *cr,
 	 */
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1) {
 		log_msg(LOG_ERR, "login of %s: initgroups: %s", pw->pw_name, strerror(errno));
+		userconf_drop();
 		return -1;
 	}
 	if (pam_login_open(m->pam, why, sizeof(why)) == -1) {
 		log_msg(LOG_ERR, "login of %s: %s", pw->pw_name, why);
 		if (setgroups(0, NULL) == -1)
 			die("setgroups: %s", strerror(errno));
+		userconf_drop();
 		return -1;
 	}
 	n = getgroups(MAX_GROUPS, cr->groups);
@@ -232,7 +241,7 @@ mon_local(struct mon *m, const char *user, char *pass, const void *der, size_t d
 {
 	const struct conf *c = m->s->conf;
 	char authuser[MAX_USER + 1], why[256];
-	struct passwd *pw = getpwnam(user);
+	struct passwd *pw = userconf_getpw(c, user);
 	struct mon_cert mc;
 	const char *refused = NULL;
 
@@ -255,7 +264,7 @@ mon_local(struct mon *m, const char *user, char *pass, const void *der, size_t d
 		    m->s->peer_str, refused != NULL ? refused : why);
 		return -1;
 	}
-	if (refused != NULL || (pw = getpwnam(authuser)) == NULL || !mon_account_ok(m, authuser, pw)) {
+	if (refused != NULL || (pw = userconf_getpw(c, authuser)) == NULL || !mon_account_ok(m, authuser, pw)) {
 		log_msg(LOG_NOTICE | LOG_AUTH, "failed login for %s from %s: %s", user,
 		    m->s->peer_str, refused != NULL ? refused : "refused by ftpd policy");
 		return -1;
@@ -321,7 +330,7 @@ mon_cert_login(struct mon *m, struct ipc_in *req)
 	mon_end_login(m);
 	m->tls = 1;
 	m->s->anonymous = 0;
-	pw = getpwnam(user);
+	pw = userconf_getpw(m->s->conf, user);
 	/*
 	 * The certificate is checked for any name, and a refusal comes only at
 	 * PASS, with the same "Login incorrect." as every other: USER tells no
@@ -343,7 +352,7 @@ mon_cert_login(struct mon *m, struct ipc_in *req)
 	}
 	memset(&cr, 0, sizeof(cr));
 	if (pam_login_account(m->s->conf->pam_service, user, m->s->peer_str, &m->pam,
-	    why, sizeof(why)) == -1 || (pw = getpwnam(user)) == NULL ||
+	    why, sizeof(why)) == -1 || (pw = userconf_getpw(m->s->conf, user)) == NULL ||
 	    mon_finish_local(m, pw, &cr, home, sizeof(home)) == -1) {
 		log_msg(LOG_NOTICE | LOG_AUTH, "certificate login for %s from %s refused: %s",
 		    user, m->s->peer_str, why);

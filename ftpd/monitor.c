@@ -41,6 +41,7 @@
 #include "session.h"
 #include "testhook.h"
 #include "tls.h"
+#include "userconf.h"
 
 
 static void mon_port20(struct mon *, struct ipc_in *);
@@ -165,8 +166,10 @@ mon_session_policy(struct mon *m, const struct creds *cr)
 void
 mon_start_user(struct mon *m, const struct creds *cr)
 {
+	const struct conf *base = m->s->conf;
 	int relay[2], mon[2];
 
+	m->s->conf = userconf_take(base);	/* the user's own settings (userconf.c) */
 	mon_session_policy(m, cr);
 	/*
 	 * Full data handshakes: resumption needs no signature; under require a
@@ -191,6 +194,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 		m->s->xferlog_fd = -1;
 		user_run(m->s, cr, relay[1], mon[1]);
 	}
+	m->s->conf = base;
 	close(relay[1]);
 	close(mon[1]);
 	m->usr_fd = mon[0];

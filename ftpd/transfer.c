@@ -31,6 +31,7 @@
 #include "log.h"
 #include "net.h"
 #include "path.h"
+#include "ratelimit.h"
 #include "session.h"
 #include "tls.h"
 #include "transfer.h"
@@ -59,6 +60,7 @@ struct xfer {
 };
 
 static volatile long long *xfer_bytes;	/* shared with the transfer process */
+static struct ratelimit xfer_rl;	/* transfer process: local_max_rate or anon_max_rate */
 /*
  * The temporary file of an upload that this process removes if it ends
  * before the upload does: the user process's from its creation until the
@@ -119,12 +121,21 @@ xfer_fd(const struct session *s)
 	return s->xfer != NULL ? s->xfer->pipe : -1;
 }
 
+/* Write all N bytes of P to the data connection, at the transfer's rate. */
 static int
 dc_write(struct dconn *dc, const char *p, size_t n)
 {
-	if (dc->tls != NULL)
-		return tls_write(dc->tls, p, n) == -1 ? -1 : 0;
-	return write_all(dc->fd, p, n);
+	while (n > 0) {
+		size_t k = rl_chunk(&xfer_rl, n);
+
+		if (dc->tls != NULL ? tls_write(dc->tls, p, k) == -1 :
+		    write_all(dc->fd, p, k) == -1)
+			return -1;
+		rl_account(&xfer_rl, k);
+		p += k;
+		n -= k;
+	}
+	return 0;
 }
 
 /* Read from the data connection: >0 bytes, 0 at a clean end, -1 on error. */
@@ -133,10 +144,14 @@ dc_read(struct dconn *dc, char *p, size_t n)
 {
 	ssize_t r;
 
+	n = rl_chunk(&xfer_rl, n);
 	if (dc->tls != NULL)
-		return tls_read(dc->tls, p, n);
-	while ((r = read(dc->fd, p, n)) == -1 && errno == EINTR)
-		;
+		r = tls_read(dc->tls, p, n);
+	else
+		while ((r = read(dc->fd, p, n)) == -1 && errno == EINTR)
+			;
+	if (r > 0)
+		rl_account(&xfer_rl, (size_t)r);
 	return r;
 }
 
@@ -189,14 +204,17 @@ xfer_sendfile(struct dconn *dc, struct xfer_req *r, struct xfer_result *res)
 	if (off == -1)
 		return -1;
 	for (;;) {
+		size_t k = rl_chunk(&xfer_rl, SENDFILE_CHUNK);
+
 		if (dc->tls != NULL)
-			n = tls_sendfile(dc->tls, r->fd, off, SENDFILE_CHUNK);
+			n = tls_sendfile(dc->tls, r->fd, off, k);
 		else
-			n = sendfile(dc->fd, r->fd, &(off_t){ off }, SENDFILE_CHUNK);
+			n = sendfile(dc->fd, r->fd, &(off_t){ off }, k);
 		if (n <= 0)
 			break;
 		off += n;
 		*xfer_bytes += n;
+		rl_account(&xfer_rl, (size_t)n);
 	}
 	if (n == 0) {
 		result_eof(r, res);
@@ -403,6 +421,7 @@ xfer_child(struct session *s, struct xfer_req *r, int bound, int out)
 
 	memset(&res, 0, sizeof(res));
 	signal(SIGPIPE, SIG_IGN);
+	rl_start(&xfer_rl, s->anonymous ? s->conf->anon_max_rate : s->conf->local_max_rate);
 	dc.fd = data_open(s, bound, res.text, sizeof(res.text));
 	if (dc.fd == -1)
 		res.code = FTP_BADSENDCONN;

@@ -16,7 +16,8 @@ import pytest
 
 import ftpdtest
 from ftpclient import tls_context
-from ftpdtest import NOBODY_UID, SLOW, USERS, descendants, proc_status, wait_for
+from ftpdtest import (NOBODY_UID, SLOW, USERS, descendants, holds_socket, proc_status,
+                      socket_inode, wait_for)
 from test_tls import certs, tls_opts  # noqa: F401  (certs is a fixture)
 
 ALICE_PW = USERS["alice"]["pw"]
@@ -454,6 +455,41 @@ def test_max_clients_under_xinetd(ftpenv, certs):
     s, r = greeting(srv)
     assert r.startswith(b"421") and b"max_clients" in r, r
     for h, _ in held:
+        h.close()
+
+
+def greeting_from(srv, source):
+    s = socket.create_connection((srv.host, srv.port), timeout=10, source_address=(source, 0))
+    return s, read_reply(s.makefile("rb"))
+
+
+def monitor_of(ftpenv, srv, sock):
+    """The monitor of the session on SOCK: the parent of the process holding its socket."""
+    inode = socket_inode(srv.port, sock.getsockname()[1])
+    assert inode is not None
+    holders = wait_for(lambda: [p for p in ftpenv.session_pids() if holds_socket(p, inode)], 10)
+    assert len(holders) == 1, holders
+    return proc_status(holders[0])["PPid"]
+
+
+@pytest.mark.parametrize("mode", ["inetd", "xinetd", "daemon"])
+def test_max_per_ip_every_launch_mode(ftpenv, certs, mode):
+    """max_per_ip 3 under the inetd-style launcher, xinetd and -D: the fourth session
+    from 127.0.0.1 gets 421 before any TLS work, one from 127.0.0.2 is served, and a
+    session whose monitor is killed with SIGKILL gives its slot back."""
+    srv = getattr(ftpenv, mode)(**tls_opts(certs, max_per_ip=3))
+    held = [greeting_from(srv, "127.0.0.1") for _ in range(3)]
+    assert all(r.startswith(b"220") for _, r in held), held
+    s, r = greeting_from(srv, "127.0.0.1")
+    assert r.startswith(b"421") and b"max_per_ip" in r, r
+    assert s.recv(100) == b""
+    s.close()
+    other, r = greeting_from(srv, "127.0.0.2")
+    assert r.startswith(b"220"), r
+    mon = monitor_of(ftpenv, srv, held[0][0])
+    os.kill(mon, signal.SIGKILL)
+    assert wait_for(lambda: greeting_from(srv, "127.0.0.1")[1].startswith(b"220"), 10)
+    for h, _ in held + [(other, None)]:
         h.close()
 
 

@@ -496,3 +496,76 @@ TEST(directory_is_not_a_config_file)
 	ASSERT_STR_CONTAINS(err, "/");
 	conf_free(&c);
 }
+
+TEST(load_stream_allowed_keywords)
+{
+	static const char *const allowed[] = { "write_enable", "umask", NULL };
+	struct conf c;
+	char err[512];
+	FILE *f;
+
+	conf_defaults(&c);
+	f = fmemopen((void *)"write_enable no\numask 077\n", 26, "r");
+	ASSERT_TRUE(f != NULL);
+	ASSERT_EQ_INT(conf_load_stream(&c, f, "u", allowed, err, sizeof(err)), 0);
+	fclose(f);
+	ASSERT_EQ_INT(c.write_enable, 0);
+	ASSERT_EQ_INT(c.umask, 077);
+	/* a keyword outside the list, known or not, is refused with its line */
+	f = fmemopen((void *)"umask 022\nanon_user root\n", 25, "r");
+	ASSERT_EQ_INT(conf_load_stream(&c, f, "u", allowed, err, sizeof(err)), -1);
+	fclose(f);
+	ASSERT_EQ_STR(err, "u:2: \"anon_user\" may not be set here");
+	ASSERT_EQ_STR(c.anon_user, "ftp");
+	f = fmemopen((void *)"bogus 1\n", 8, "r");
+	ASSERT_EQ_INT(conf_load_stream(&c, f, "u", allowed, err, sizeof(err)), -1);
+	fclose(f);
+	ASSERT_STR_CONTAINS(err, "\"bogus\" may not be set here");
+	/* an allowed keyword with a bad value: conf_set's reason */
+	f = fmemopen((void *)"write_enable maybe\n", 19, "r");
+	ASSERT_EQ_INT(conf_load_stream(&c, f, "u", allowed, err, sizeof(err)), -1);
+	fclose(f);
+	ASSERT_STR_CONTAINS(err, "u:1: write_enable: \"maybe\" is not yes or no");
+	/* without a list, every keyword */
+	f = fmemopen((void *)"anon_user nobody\n", 17, "r");
+	ASSERT_EQ_INT(conf_load_stream(&c, f, "u", NULL, err, sizeof(err)), 0);
+	fclose(f);
+	ASSERT_EQ_STR(c.anon_user, "nobody");
+	conf_free(&c);
+}
+
+TEST(copy_owns_its_strings)
+{
+	struct conf a, b;
+	char err[256];
+
+	conf_defaults(&a);
+	ASSERT_EQ_INT(conf_set(&a, "banner", "hello", err, sizeof(err)), 0);
+	conf_copy(&b, &a);
+	ASSERT_EQ_STR(b.banner, "hello");
+	ASSERT_TRUE(b.banner != a.banner);
+	ASSERT_EQ_INT(conf_set(&b, "banner", "other", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_set(&b, "idle_timeout", "60", err, sizeof(err)), 0);
+	ASSERT_EQ_STR(a.banner, "hello");
+	ASSERT_EQ_INT(a.idle_timeout, 900);
+	conf_free(&b);
+	ASSERT_EQ_STR(a.banner, "hello");
+	conf_free(&a);
+}
+
+TEST(validate_guest_settings)
+{
+	struct conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	ASSERT_EQ_INT(conf_set(&c, "guest_enable", "yes", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), -1);
+	ASSERT_STR_CONTAINS(err, "guest_user");
+	ASSERT_EQ_INT(conf_set(&c, "guest_user", "virt", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_set(&c, "guest_root", "srv/%u", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), -1);
+	ASSERT_EQ_INT(conf_set(&c, "guest_root", "/srv/%u", err, sizeof(err)), 0);
+	ASSERT_EQ_INT(conf_validate(&c, err, sizeof(err)), 0);
+	conf_free(&c);
+}
