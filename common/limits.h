@@ -15,6 +15,8 @@
 				   bytes plus the client's certificate */
 #define STR_OF_(x)	#x
 #define STR_OF(x)	STR_OF_(x)	/* a limit's value as a string literal */
+#define TLS_TRANSCRIPT_MAX (CERT_DER_MAX + 32 * 1024)	/* a control handshake's messages:
+				   the client's certificate, ours, and the rest */
 #define TLS_SIG_MAX	1024	/* an RSA signature of an 8192-bit key, and what it signs */
 #define TLS_DATA_SIGNS	1000	/* full data handshakes (signatures) one session may have
 				   where tls_session_reuse is accept or off, or the user exempt */

@@ -32,6 +32,18 @@ log_init(const char *ident, int to_stderr)
 }
 
 void
+log_close(void)
+{
+	closelog();
+}
+
+void
+log_reopen(void)
+{
+	openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_FTP);
+}
+
+void
 log_set_ident(const char *s)
 {
 	snprintf(log_ident, sizeof(log_ident), "%s", s);

@@ -21,6 +21,9 @@ void	 log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 
 void	 log_set_fatal_hook(void (*hook)(const char *why));
 /* Change the ident used in messages (e.g. "ftpd[user]" after login); S is copied. */
 void	 log_set_ident(const char *s);
+/* Close the syslog socket (before rearranging descriptors), and open it again. */
+void	 log_close(void);
+void	 log_reopen(void);
 
 /* Environment failure: log with location, run the fatal hook, exit(1).  Never returns. */
 #define die(...)	log_die(__FILE__, __func__, __LINE__, __VA_ARGS__)

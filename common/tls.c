@@ -64,7 +64,27 @@ struct tls_conn {
 	int	 failed;	/* fatal error: SSL_shutdown() must not be called */
 	int	 tcp_eof;	/* the peer closed TCP without close_notify */
 	int	 rd_ms, wr_ms;	/* tls_set_timeouts(); -1: as the descriptor blocks */
+	struct buf transcript;	/* control: the handshake's messages, for tls_transcript() */
+	int	 transcript_bad;	/* ...which did not fit */
 };
+
+/*
+ * The control connection's handshake messages, both ways, in the order they
+ * were sent and received: the monitor checks the client's CertificateVerify
+ * over them (tls_proof_check()), so that a certificate login proves the
+ * client holds the key.
+ */
+static void
+transcript_cb(int write_p, int version, int content_type, const void *p, size_t n,
+    SSL *ssl, void *arg)
+{
+	struct tls_conn *t = arg;
+
+	if (content_type != SSL3_RT_HANDSHAKE || t->transcript_bad)
+		return;
+	if (buf_append(&t->transcript, p, n) == -1)
+		t->transcript_bad = 1;
+}
 
 /* Append OpenSSL's error queue (emptying it) to B, entries joined by "; ". */
 static void
@@ -628,6 +648,11 @@ tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout, char *why, size_t
 	 */
 	if (data == TLS_DATA_UPLOAD)
 		SSL_set_num_tickets(t->ssl, 0);
+	if (data == TLS_CONTROL) {
+		buf_init(&t->transcript, TLS_TRANSCRIPT_MAX);
+		SSL_set_msg_callback(t->ssl, transcript_cb);
+		SSL_set_msg_callback_arg(t->ssl, t);
+	}
 	/*
 	 * Bulk data: fetch many records per read(2) instead of a header and a
 	 * body per 16 KiB record (not on the control connection, whose poll loop
@@ -653,10 +678,13 @@ tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout, char *why, size_t
 			break;
 	}
 	(void)fcntl(fd, F_SETFL, flags);
-	if (r == 1)
+	if (r == 1) {
+		SSL_set_msg_callback(t->ssl, NULL);	/* the handshake is all it needs */
 		return t;
+	}
 fail:
 	SSL_free(t->ssl);
+	buf_free(&t->transcript);
 	free(t);
 	return NULL;
 }
@@ -1001,7 +1029,16 @@ tls_free(struct tls_conn *t)
 	if (t == NULL)
 		return;
 	SSL_free(t->ssl);
+	buf_free(&t->transcript);
 	free(t);
+}
+
+int
+tls_transcript(const struct tls_conn *t, struct buf *out)
+{
+	if (t->transcript_bad || t->transcript.len == 0)
+		return -1;
+	return buf_append(out, t->transcript.p, t->transcript.len);
 }
 
 void

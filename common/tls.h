@@ -155,6 +155,22 @@ struct cert_info {
 	char	 dns[CERT_MAX_NAMES][CERT_NAME_MAX];	/* subjectAltName dNSName */
 };
 
+/*
+ * The control connection's handshake messages (as tls_proof_check() wants
+ * them) appended to OUT; -1 if there are none or they did not fit.
+ */
+int		 tls_transcript(const struct tls_conn *t, struct buf *out);
+/*
+ * The monitor's proof that the client of a control handshake holds the key
+ * of its certificate: TRANSCRIPT (tls_transcript(), from the control
+ * process) must be a TLS 1.3 handshake whose server CertificateVerify
+ * carries SERVER_SIG, the signature the monitor had made for this session's
+ * control handshake, and whose client CertificateVerify verifies with the
+ * key of the client's certificate.  That certificate (DER) goes to DER.
+ * 0, or -1 with the reason in WHY.
+ */
+int		 tls_proof_check(const void *transcript, size_t n, const void *server_sig,
+		    size_t siglen, struct buf *der, char *why, size_t whysz);
 /* The peer's certificate (DER) appended to OUT; -1 if it sent none. */
 int		 tls_peer_der(const struct tls_conn *t, struct buf *out);
 /*

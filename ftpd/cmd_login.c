@@ -40,12 +40,20 @@ login_tls_refused(struct session *s, const char *user)
 	return 1;
 }
 
-/* The client certificate of the control connection into DER (empty if none). */
+/*
+ * If the client sent a certificate on the control connection, the
+ * handshake's messages into OUT: the monitor takes the certificate from them
+ * once it has checked the client's proof that it holds the key.
+ */
 static void
-login_cert(struct session *s, struct buf *der)
+login_cert(struct session *s, struct buf *out)
 {
-	if (s->ctl_tls != NULL && s->conf->tls_client_cert != CCERT_NONE)
-		tls_peer_der(s->ctl_tls, der);		/* the handshake refused larger ones */
+	struct buf der = BUF_INIT(CERT_DER_MAX);
+
+	if (s->ctl_tls != NULL && s->conf->tls_client_cert != CCERT_NONE &&
+	    tls_peer_der(s->ctl_tls, &der) == 0 && tls_transcript(s->ctl_tls, out) == -1)
+		buf_reset(out);
+	buf_free(&der);
 }
 
 /* Wait for the monitor's answer R to request REQ, just sent (-1: it is gone). */
@@ -101,7 +109,7 @@ static int
 login_by_cert(struct session *s)
 {
 	struct ipc_cert_login m;
-	struct buf der = BUF_INIT(CERT_DER_MAX);
+	struct buf der = BUF_INIT(TLS_TRANSCRIPT_MAX);
 	struct ipc_in r;
 
 	login_cert(s, &der);
@@ -110,7 +118,7 @@ login_by_cert(struct session *s)
 		return 0;
 	}
 	str_copy(m.user, sizeof(m.user), s->user);
-	m.cert = (struct ipc_bytes){ der.p, der.len };
+	m.tls_transcript = (struct ipc_bytes){ der.p, der.len };
 	login_await(s, ipc_send_cert_login(s->mon_fd, &m, -1), MON_CERT_LOGIN, &r);
 	buf_free(&der);
 	login_answer(s, &r);
@@ -147,7 +155,7 @@ void
 cmd_pass(struct session *s, const char *arg)
 {
 	struct ipc_auth m;
-	struct buf der = BUF_INIT(CERT_DER_MAX);
+	struct buf der = BUF_INIT(TLS_TRANSCRIPT_MAX);
 	struct ipc_in r;
 
 	if (s->logged_in) {
@@ -169,7 +177,7 @@ cmd_pass(struct session *s, const char *arg)
 	str_copy(m.pass, sizeof(m.pass), arg);
 	m.tls = s->tls_state != CTL_PLAIN;
 	login_cert(s, &der);
-	m.cert = (struct ipc_bytes){ der.p, der.len };
+	m.tls_transcript = (struct ipc_bytes){ der.p, der.len };
 	login_await(s, ipc_send_auth(s->mon_fd, &m, -1), MON_AUTH, &r);
 	explicit_bzero(&m, sizeof(m));		/* the password's copy */
 	buf_free(&der);

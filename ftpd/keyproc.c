@@ -65,12 +65,14 @@ keyproc_sign(const struct session *s, enum ipc_type req, int kind, const struct 
 	if ((pid = fork()) == -1)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
+		int null;
 
-		/* nothing but the answer socket: 0-2 /dev/null, 3 the socket */
-		if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
-		    dup2(sp[1], 3) == -1 || close_range(4, ~0U, 0) == -1)
+		/* nothing but the answer socket: 0-2 /dev/null, 3 the socket, then syslog */
+		log_close();
+		if ((null = open("/dev/null", O_RDWR)) == -1 || dup2(null, 0) == -1 ||
+		    dup2(null, 1) == -1 || dup2(sp[1], 3) == -1 || close_range(4, ~0U, 0) == -1)
 			_exit(1);
+		log_reopen();
 		log_set_fatal_hook(NULL);
 		signer_run(s, kind, in);
 	}

@@ -128,8 +128,15 @@ struct mon_cert {
 	char	 why[256];	/* if not ok: what is wrong, for the client */
 };
 
+/*
+ * The client certificate of a login, from the control handshake's messages
+ * (TRANSCRIPT, N bytes): valid only if the client proved it holds the key
+ * (tls_proof_check(), against the signature the monitor made for this
+ * session's handshake), its chain verifies, and certmap maps it to USER.
+ */
 static void
-mon_cert_eval(struct mon *m, const void *der, size_t n, const char *user, struct mon_cert *mc)
+mon_cert_eval(struct mon *m, const void *transcript, size_t n, const char *user,
+    struct mon_cert *mc)
 {
 	const struct cert_info *ci = &m->cert_ci;
 
@@ -139,13 +146,13 @@ mon_cert_eval(struct mon *m, const void *der, size_t n, const char *user, struct
 		    "connect over TLS with your certificate and key.");
 		return;
 	}
-	/* the chain is verified once per session: the client has only the one certificate */
-	if (m->cert_der.len != n || memcmp(buf_cstr(&m->cert_der), der, n) != 0) {
-		buf_reset(&m->cert_der);
-		if (buf_append(&m->cert_der, der, n) == -1)
-			bug("certificate over CERT_DER_MAX");
-		m->cert_valid = tls_cert_check(m->s->conf, der, n, &m->cert_ci, m->cert_why,
-		    sizeof(m->cert_why)) == 0;
+	/* checked once per session: it has one control handshake, one certificate */
+	if (!m->cert_checked) {
+		m->cert_checked = 1;
+		m->cert_valid = tls_proof_check(transcript, n, m->ctl_sig.p, m->ctl_sig.len,
+		    &m->cert_der, m->cert_why, sizeof(m->cert_why)) == 0 &&
+		    tls_cert_check(m->s->conf, m->cert_der.p, m->cert_der.len, &m->cert_ci,
+		    m->cert_why, sizeof(m->cert_why)) == 0;
 	}
 	str_copy(mc->why, sizeof(mc->why), m->cert_why);
 	mc->ok = m->cert_valid && certmap_check(m->s->conf, ci, user, mc->why,
@@ -298,7 +305,8 @@ mon_auth(struct mon *m, struct ipc_in *req)
 		if (ok == 0)
 			log_msg(LOG_INFO, "ANONYMOUS FTP LOGIN FROM %s, %.64s", m->s->peer_str, pass);
 	} else
-		ok = mon_local(m, user, pass, req->u.auth.cert.p, req->u.auth.cert.len, &cr, root,
+		ok = mon_local(m, user, pass, req->u.auth.tls_transcript.p,
+		    req->u.auth.tls_transcript.len, &cr, root,
 		    sizeof(root));
 	buf_free(&nologin);
 	if (ok == 0) {
@@ -336,7 +344,8 @@ mon_cert_login(struct mon *m, struct ipc_in *req)
 	 * PASS, with the same "Login incorrect." as every other: USER tells no
 	 * stranger which accounts exist or what their certificate lacks.
 	 */
-	mon_cert_eval(m, req->u.cert_login.cert.p, req->u.cert_login.cert.len, user, &mc);
+	mon_cert_eval(m, req->u.cert_login.tls_transcript.p, req->u.cert_login.tls_transcript.len,
+	    user, &mc);
 	if (!mc.ok || !mon_account_ok(m, user, pw)) {
 		/* a verification that logs nobody in counts like a failed login */
 		if (++m->fails >= m->s->conf->login_attempts) {

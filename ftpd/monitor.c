@@ -354,6 +354,7 @@ mon_sign(struct mon *m, struct ipc_in *req)
 
 	if (mon_key_sign(m, MON_SIGN, &m->ctl_signs, req->u.sign.kind, &req->u.sign.input,
 	    &sig) == 0) {
+		buf_append(&m->ctl_sig, sig.p, sig.len);	/* tls_proof_check() looks for it */
 		r.ok = 1;
 		r.sig = (struct ipc_bytes){ sig.p, sig.len };
 	}
@@ -465,8 +466,12 @@ mon_loop(struct mon *m)
 			ipc_free(&req);
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
-			if (ipc_read(m->ctl_fd, IPC_CTL, IPC_MON, &req) == -1)
+			if (ipc_read(m->ctl_fd, IPC_CTL, IPC_MON, &req) == -1) {
+				/* it exits, or it closed its socket and must not linger */
+				kill(m->ctl_pid, SIGKILL);
+				m->ctl_killed = SIGKILL;
 				return;
+			}
 			mon_dispatch(m, &req);
 			ipc_free(&req);
 		}
@@ -702,6 +707,7 @@ monitor_run(struct session *s)
 	m.ctl_fd = sp[0];
 	m.login_start = mon_now();
 	buf_init(&m.cert_der, CERT_DER_MAX);
+	buf_init(&m.ctl_sig, TLS_SIG_MAX);
 	m.ctl_pid = mon_start_control(s, sp);
 	close(sp[1]);
 	/* from here on the monitor holds no client descriptor */
@@ -719,6 +725,7 @@ monitor_run(struct session *s)
 	}
 	mon_end_login(&m);
 	buf_free(&m.cert_der);
+	buf_free(&m.ctl_sig);
 	mon_reap(&m, m.ctl_pid, "control", m.ctl_killed);
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "session from %s closed", s->peer_str);

@@ -25,12 +25,14 @@ struct mon {
 	time_t			 login_start;	/* no user logged in since (the login deadline) */
 	int			 ctl_killed;	/* the signal the monitor ended the control process with */
 	int			 ending;	/* login_attempts reached: the session ends */
-	/* the client certificate, verified once per session (login.c) */
-	struct buf		 cert_der;	/* the certificate checked, empty if none yet */
-	int			 cert_valid;	/* its chain verified */
+	/* the client certificate, checked once per session (login.c) */
+	int			 cert_checked;
+	struct buf		 cert_der;	/* the certificate the client proved it holds */
+	int			 cert_valid;	/* proof and chain verified */
 	struct cert_info	 cert_ci;
 	char			 cert_why[256];	/* why not, for syslog */
 	/* the signatures the session may still ask for (keyproc.c) */
+	struct buf		 ctl_sig;	/* the control handshake's, made for this session */
 	int			 ctl_signs;	/* control handshakes left */
 	int			 data_signs;	/* full data handshakes left; -1 before login */
 };

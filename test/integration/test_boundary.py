@@ -17,6 +17,7 @@ import pytest
 
 import ftpdtest
 from ftpdtest import USERS, wait_for
+from test_certs import cert_opts, pki  # noqa: F401 (a fixture)
 
 HOOKS = os.environ.get("FTPD_HOOKS")
 pytestmark = pytest.mark.skipif(
@@ -156,7 +157,7 @@ BAD_FRAMES = {
     "NUL in name": (frame(MON_AUTH, field(b"al\0ice") + field("x") + u8(0) + field(b"")),
                     b"", "MON_AUTH with a bad user field"),
     "no certificate": (frame(MON_CERT_LOGIN, field("alice") + field(b"")),
-                       b"", "MON_CERT_LOGIN with a bad cert field"),
+                       b"", "MON_CERT_LOGIN with a bad tls_transcript field"),
     "answer type": (frame(MON_AUTH_FAIL, u8(0) + field("no")), b"",
                     "MON_AUTH_FAIL from the control process"),
     "relay type": (frame(REL_REPLY, field("230 ok\r\n")), b"",
@@ -298,3 +299,99 @@ def test_user_xferlog_record_checked(ftpenv):
                    field("/y")))
     assert_session_over(ftpenv, mon)
     c.close()
+
+
+# --------------------------------------------------------------------------
+# certificate logins and signatures (the private key is in no session process)
+
+MON_CERT_PASS, MON_SIGN, MON_SIG = 7, 17, 18
+
+
+def hs(mtype, body):
+    """A TLS handshake message."""
+    return bytes([mtype]) + struct.pack(">I", len(body))[1:] + body
+
+
+def forged_transcript(client_der, server_sig=b"\x01" * 256):
+    """A TLS 1.3 handshake as a compromised control process could report it: the
+    client's public certificate, but a CertificateVerify it could not make."""
+    sh = b"\x03\x03" + b"\x11" * 32 + b"\x00" + b"\x13\x01" + b"\x00" + b"\x00\x00"
+    cert = b"\x00" + struct.pack(">I", len(client_der) + 5)[1:] + \
+        struct.pack(">I", len(client_der))[1:] + client_der + b"\x00\x00"
+    cv = lambda sig: b"\x08\x04" + struct.pack(">H", len(sig)) + sig
+    return (hs(1, b"\x03\x03" + b"\x22" * 32) + hs(2, sh) + hs(8, b"\x00\x00") +
+            hs(13, b"\x00\x00\x00") + hs(11, cert) + hs(15, cv(server_sig)) +
+            hs(20, b"\x33" * 32) + hs(11, cert) + hs(15, cv(b"\x44" * 256)) +
+            hs(20, b"\x55" * 32))
+
+
+def der_of(pem_file):
+    import ssl
+    with open(pem_file) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+@pytest.mark.parametrize("forged", [False, True])
+def test_public_certificate_alone_logs_nobody_in(ftpenv, pki, forged):
+    """A compromised control process that reports alice's (mapped) public certificate,
+    alone or in a forged TLS 1.3 handshake, gets "give the password" (331) from the
+    monitor, never a login; the reason is in syslog."""
+    srv, take = hooked(ftpenv, "CTL", **cert_opts(ftpenv, pki))
+    c = ftpenv.connect(srv)
+    mon = take()
+    der = der_of(pki.alice[0])
+    mon.send(frame(MON_CERT_LOGIN, field("alice") + field(forged_transcript(der) if forged
+                                                          else der)))
+    r = mon.recv()
+    assert r is not None and r[0] == MON_CERT_PASS, r
+    logs(ftpenv, "not this session's" if forged else "no TLS handshake to check")
+    hang_up(ftpenv, mon)
+    c.close()
+
+
+def hang_up(ftpenv, mon):
+    """End the session (with a message no process may send) and check it is over."""
+    mon.send(frame(200))
+    assert_session_over(ftpenv, mon)
+
+
+DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420") + b"\x07" * 32
+
+
+def test_one_control_signature_per_session(ftpenv):
+    """The monitor has one signature made for the control handshake; a second
+    MON_SIGN in the same session is refused (ok 0)."""
+    srv, take = hooked(ftpenv, "CTL", **tls_cert_opts(ftpenv))
+    c = ftpenv.connect(srv)
+    mon = take()
+    answers = []
+    for _ in range(2):
+        mon.send(frame(MON_SIGN, u8(1) + field(DIGEST_INFO)))   # RSA PKCS#1 v1.5
+        r = mon.recv()
+        assert r is not None and r[0] == MON_SIG, r
+        answers.append(r[1][0])
+    assert answers == [1, 0], answers
+    hang_up(ftpenv, mon)
+    c.close()
+
+
+def test_no_raw_rsa_but_pss(ftpenv):
+    """A raw RSA operation on what is no PSS encoding (a decryption, say) is refused."""
+    srv, take = hooked(ftpenv, "CTL", **tls_cert_opts(ftpenv))
+    c = ftpenv.connect(srv)
+    mon = take()
+    mon.send(frame(MON_SIGN, u8(2) + field(b"\x5a" * 256)))
+    r = mon.recv()
+    assert r is not None and r[0] == MON_SIG and r[1][0] == 0, r
+    hang_up(ftpenv, mon)
+    c.close()
+
+
+def tls_cert_opts(ftpenv):
+    """A fresh self-signed RSA certificate for this test's server."""
+    import subprocess
+    key, crt = ftpenv.path("srv.key"), ftpenv.path("srv.crt")
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-newkey", "rsa:2048", "-keyout", key, "-out", crt], check=True,
+                   capture_output=True, timeout=60)
+    return dict(tls_cert_file=crt, tls_key_file=key)

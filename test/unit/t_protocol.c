@@ -286,7 +286,7 @@ t_decode(int sock, enum ipc_peer from, enum ipc_peer to, unsigned state, enum ip
 TEST(ipc_round_trip)
 {
 	struct ipc_auth a = { .user = "alice", .pass = "secret", .tls = 1,
-	    .cert = { "DER", 3 } };
+	    .tls_transcript = { "DER", 3 } };
 	struct ipc_xferlog x = { .secs = 7, .bytes = 1ULL << 40, .type = 'b', .dir = 'i',
 	    .done = 'c', .path = "/srv/ftp/f" };
 	struct ipc_in in;
@@ -301,8 +301,8 @@ TEST(ipc_round_trip)
 	ASSERT_EQ_STR(in.u.auth.user, "alice");
 	ASSERT_EQ_STR(in.u.auth.pass, "secret");
 	ASSERT_EQ_INT(in.u.auth.tls, 1);
-	ASSERT_EQ_INT(in.u.auth.cert.len, 3);
-	ASSERT_MEM_EQ(in.u.auth.cert.p, "DER", 3);
+	ASSERT_EQ_INT(in.u.auth.tls_transcript.len, 3);
+	ASSERT_MEM_EQ(in.u.auth.tls_transcript.p, "DER", 3);
 	ipc_free(&in);
 	ASSERT_EQ_STR(in.u.auth.pass, "");	/* wiped */
 
@@ -411,7 +411,7 @@ TEST(ipc_decoder_refuses)
 TEST(ipc_frame_bounds)
 {
 	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) >= CERT_DER_MAX + MAX_USER + MAX_PASS);
-	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) < CERT_DER_MAX + 1024);
+	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) < TLS_TRANSCRIPT_MAX + 1024);
 	ASSERT_TRUE(ipc_max(IPC_USR, IPC_MON) < MAX_PATH + 64);
 	ASSERT_TRUE(ipc_max(IPC_USR, IPC_CTL) >= REPLY_WIRE_MAX);
 	ASSERT_EQ_INT(ipc_max(IPC_MON, IPC_MON), 0);
