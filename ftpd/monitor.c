@@ -41,6 +41,7 @@
 #include "session.h"
 #include "testhook.h"
 #include "tls.h"
+#include "wtmp.h"
 
 
 #define MF_CTL		0x01	/* the control process may send it */
@@ -124,6 +125,7 @@ mon_end_login(struct mon *m)
 		m->usr_pid = 0;
 		m->login_start = mon_now();	/* REIN: a new login deadline */
 	}
+	wtmp_logout(m->s);
 	pam_login_end(m->pam);
 	m->pam = NULL;
 }
@@ -193,6 +195,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	close(relay[1]);
 	close(mon[1]);
 	m->usr_fd = mon[0];
+	wtmp_login(m->s);
 	if (setgroups(0, NULL) == -1)	/* initgroups() gave the monitor the user's */
 		die("setgroups: %s", strerror(errno));
 	msg_init(&r, MON_AUTH_OK, PRIV_MSG_MAX);

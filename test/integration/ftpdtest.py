@@ -667,6 +667,7 @@ class FtpEnv:
             "login_delay": 0,
             "xferlog_file": self.path("xferlog"),
             "limit_dir": self.path("limits"),   # each test counts its own sessions
+            "wtmp_file": self.path("wtmp"),     # never the machine's wtmp
         }
         base.update(self.conf_opts)
         base.update(opts)
