@@ -34,6 +34,7 @@ CONF_FILE = examples/ftpd.conf
 EXAMPLES = examples/ftpd.conf examples/inetd.conf \
 	examples/xinetd.d/ftp examples/xinetd.d/ftps \
 	examples/systemd/ftpd.socket examples/systemd/ftpd@.service \
-	examples/systemd/ftpsd.socket examples/systemd/ftpsd@.service
+	examples/systemd/ftpsd.socket examples/systemd/ftpsd@.service \
+	examples/fail2ban/filter.d/ftpd.conf examples/fail2ban/jail.d/ftpd.conf
 
 include mk/rules.mk
