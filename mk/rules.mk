@@ -161,8 +161,9 @@ uninstall:
 	for l in $(MAN8_LINKS); do rm -f "$(DESTDIR)$(MANDIR)/man8/$${l%%=*}"; done
 	for f in $(notdir $(MAN5)); do rm -f "$(DESTDIR)$(MANDIR)/man5/$$f"; done
 	for f in $(EXAMPLES); do rm -f "$(DESTDIR)$(DOCDIR)/$$f"; done
-	@for d in $(sort $(dir $(EXAMPLES))); do \
-	    rmdir "$(DESTDIR)$(DOCDIR)/$$d" 2>/dev/null || :; done; \
+	@for d in $(sort $(dir $(EXAMPLES))); do d=$${d%/}; \
+	    while [ "$$d" != examples ] && [ "$$d" != . ]; do \
+		rmdir "$(DESTDIR)$(DOCDIR)/$$d" 2>/dev/null || :; d=$${d%/*}; done; done; \
 	rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || :
 	@for p in "$(PAM_FILE) $(SYSCONFDIR)/pam.d/ftp" "$(CONF_FILE) $(SYSCONFDIR)/ftpd/ftpd.conf"; do \
 	    set -- $$p; \
