@@ -32,7 +32,7 @@ UNIT_BINS  = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 OBJ_LIB    = $(filter-out $(BUILD)/obj/ftpd/main.o,$(ALL_OBJS))
 
 .PHONY: all check unit integration run install clean deps lint fuzz bench analyze valgrind \
-	fresh-root-check boundary-check
+	fresh-root-check boundary-check package-test
 
 all: $(BUILD)/ftpd $(BUILD)/ftpsd
 
@@ -130,6 +130,12 @@ boundary-check:
 # FRESH_ROOT_CHECK_ARGS are extra arguments for that make check.
 fresh-root-check:
 	@sh mk/fresh-root.sh
+
+# package-test: build the Debian package (debian/) with lintian, install it
+# in a minimal Debian root with openbsd-inetd and without an inetd, serve
+# logins under the real inetd, purge it (as root; mk/package-test.sh)
+package-test:
+	@sh mk/package-test.sh
 
 # install: the binaries, the manual pages, the examples, and the PAM file and
 # ftpd.conf unless they exist already (an administrator's copy is never
