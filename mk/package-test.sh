@@ -12,14 +12,15 @@
 # 2. Builds a minimal Debian root (mmdebstrap --variant=minbase, from this
 #    machine's apt sources as mk/fresh-root.sh does) holding curl, openssl,
 #    systemd (never booted) and what the package and openbsd-inetd depend
-#    on, with openbsd-inetd's own .deb downloaded into it, not installed.
+#    on, with the .debs of openbsd-inetd and ftpd-ssl downloaded into it,
+#    not installed.
 # 3. In private mount, PID and network namespaces (loopback only: nothing
 #    is fetched from here on), chroots into it and checks, as an
 #    administrator would see it:
 #    with an inetd: openbsd-inetd installed (apt-get install ./its.deb) and
-#      a legacy ftpd line in inetd.conf; apt-get install ./ftpd-tls.deb
-#      puts ftp and ftps lines in /etc/inetd.conf and comments the legacy
-#      line out; the ftp account, /srv/ftp and /etc/ftpusers exist; the
+#      Debian's ftpd-ssl, the legacy ftpd; apt-get install ./ftpd-tls.deb
+#      removes ftpd-ssl, puts ftp and ftps lines in /etc/inetd.conf and
+#      comments ftpd-ssl's line out; the ftp account, /srv/ftp and /etc/ftpusers exist; the
 #      socket units stay disabled.  inetd started, curl logs in as a local
 #      user over explicit (AUTH TLS, port 21) and implicit TLS (port 990),
 #      uploads and downloads, and anonymously; last shows the sessions.
@@ -163,6 +164,15 @@ anonymous_download() {
 	curl -sS --max-time 30 ftp://127.0.0.1/README | grep -x 'served to anonymous users'
 }
 
+anonymous_refused() {
+	out=$(curl -sS --max-time 30 ftp://127.0.0.1/README 2>&1)
+	echo "$out"
+	case $out in
+	*"Access denied: 530"*) return 0 ;;
+	esac
+	return 1
+}
+
 wrong_password() {
 	out=$(curl -sS --max-time 30 --ssl-reqd -k -u tester:wrong ftp://127.0.0.1/ 2>&1)
 	echo "$out"
@@ -182,14 +192,17 @@ last_sessions() {
 with_inetd() {
 	say "== with an inetd: openbsd-inetd, then $PKG"
 	check "apt-get install ./openbsd-inetd.deb" apt_install "$DEBS"/openbsd-inetd_*.deb
-	# a legacy server's line, as its package registered it
-	check "a legacy ftpd line registered with update-inetd" update-inetd --group STANDARD \
-	    --add 'ftp\tstream\ttcp\tnowait\troot\t/usr/sbin/tcpd\t/usr/sbin/in.ftpd'
+	# the legacy server: Debian's ftpd-ssl (netkit's ftpd with TLS), which
+	# registers "ftp ... /usr/sbin/tcpd /usr/sbin/in.ftpd" with update-inetd
+	check "apt-get install ./ftpd-ssl.deb (the legacy ftpd)" apt_install "$DEBS"/ftpd-ssl_*.deb
+	check "inetd.conf: ftpd-ssl's line" inetd_line ftp /usr/sbin/tcpd
 	check "apt-get install ./$PKG.deb" apt_install "$DEBS/$PKG.deb"
+	check "ftpd-ssl was removed (ftp-server conflicts)" sh -c \
+	    "dpkg-query -W -f='\${Status}' ftpd-ssl | grep -q 'deinstall ok config-files'"
 	grep -E 'ftp' /etc/inetd.conf | sed 's/^/	inetd.conf| /'
 	check "inetd.conf: the ftp line runs /usr/sbin/ftpd" inetd_line ftp /usr/sbin/ftpd
 	check "inetd.conf: the ftps line runs /usr/sbin/ftpsd" inetd_line ftps /usr/sbin/ftpsd
-	check "inetd.conf: the legacy line is commented out with #<ftpd-tls>#, not lost" \
+	check "inetd.conf: ftpd-ssl's line is commented out with #<ftpd-tls>#, not lost" \
 	    sh -c "! grep -E '^ftp[[:space:]].*in\\.ftpd' /etc/inetd.conf &&
 		grep -E '^#<ftpd-tls># ?ftp[[:space:]].*in\\.ftpd' /etc/inetd.conf"
 	check "the ftp account, its home /srv/ftp root's" ftp_home_ok
@@ -219,6 +232,9 @@ with_inetd() {
 	check "explicit TLS (AUTH TLS): a local user lists the home" list_home
 	check "explicit TLS: upload, and download it back" upload_download
 	check "implicit TLS (ftps, port 990): download" implicit_download
+	check "anonymous refused: ftpd-ssl's /etc/ftpusers lists ftp and anonymous, as before" \
+	    anonymous_refused
+	sed -i '/^ftp$/d; /^anonymous$/d' /etc/ftpusers	# the administrator opens anonymous FTP
 	check "anonymous download" anonymous_download
 	check "a wrong password is refused" wrong_password
 	sleep 1.1	# last(1): a logout in the current second is "still running"
@@ -234,11 +250,15 @@ with_inetd() {
 	    "! grep -E '[[:space:]]/usr/sbin/ftps?d([[:space:]]|\$)' /etc/inetd.conf"
 	check "the binaries, PAM file, configuration, units and logrotate file are gone" gone \
 	    /usr/sbin/ftpd /usr/sbin/ftpsd /etc/pam.d/ftp /etc/ftpd/ftpd.conf \
-	    /lib/systemd/system/ftpd.socket /etc/logrotate.d/$PKG /etc/ftpusers /var/lib/$PKG
+	    /lib/systemd/system/ftpd.socket /etc/logrotate.d/$PKG /var/lib/$PKG
+	check "/etc/ftpusers, which ftpd-ssl installed, is kept" test -f /etc/ftpusers
 	check "the ftp account and the empty /srv/ftp are gone" sh -c \
 	    "! getent passwd ftp && [ ! -e /srv/ftp ]"
-	check "the legacy line is still there, commented out" \
+	check "ftpd-ssl's line is still there, commented out" \
 	    grep -E '^#<ftpd-tls># ?ftp[[:space:]].*in\.ftpd' /etc/inetd.conf
+	check "apt-get purge ftpd-ssl leaves inetd.conf alone" sh -c \
+	    "cp /etc/inetd.conf /tmp/inetd.conf.before && $(command -v apt-get) purge -y -q ftpd-ssl </dev/null &&
+		cmp /etc/inetd.conf /tmp/inetd.conf.before"
 }
 
 without_inetd() {
@@ -255,7 +275,9 @@ without_inetd() {
 	    "! command -v systemd-analyze >/dev/null ||
 		systemd-analyze verify --man=no /lib/systemd/system/ftpd.socket /lib/systemd/system/ftpsd.socket"
 	check "no /etc/inetd.conf was created" gone /etc/inetd.conf
+	check "/etc/ftpusers created (none was left) with the system accounts" grep -qx daemon /etc/ftpusers
 	check "apt-get purge $PKG" apt_purge "$PKG"
+	check "/etc/ftpusers, created by the package and unchanged, is gone" gone /etc/ftpusers
 	check "the units are disabled and gone" sh -c \
 	    "! systemctl is-enabled ftpd.socket; ! systemctl is-enabled ftpsd.socket;
 		[ ! -e /lib/systemd/system/ftpd.socket ] &&
@@ -442,7 +464,7 @@ host_main() {
 	t1=$(now)
 	if ! bg_wait unshare --mount mmdebstrap --mode=root --variant=minbase --include="$INCLUDE" \
 	    ${aptopt:+"--aptopt=$aptopt"} \
-	    --customize-hook="mkdir -p \"\$1$DEBS\" && chroot \"\$1\" sh -c 'cd $DEBS && apt-get download -q openbsd-inetd'" \
+	    --customize-hook="mkdir -p \"\$1$DEBS\" && chroot \"\$1\" sh -c 'cd $DEBS && apt-get download -q openbsd-inetd ftpd-ssl'" \
 	    --customize-hook="$policy_hook" \
 	    "$SUITE" "$root" "$@" </dev/null >"$work/mmdebstrap.log" 2>&1; then
 		tail -n 30 "$work/mmdebstrap.log"
