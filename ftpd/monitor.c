@@ -42,6 +42,7 @@
 #include "testhook.h"
 #include "tls.h"
 #include "userconf.h"
+#include "wtmp.h"
 
 
 static void mon_port20(struct mon *, struct ipc_in *);
@@ -122,6 +123,7 @@ mon_end_login(struct mon *m)
 		m->usr_pid = 0;
 		m->login_start = mon_now();	/* REIN: a new login deadline */
 	}
+	wtmp_logout(m->s);
 	pam_login_end(m->pam);
 	m->pam = NULL;
 }
@@ -198,6 +200,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	close(relay[1]);
 	close(mon[1]);
 	m->usr_fd = mon[0];
+	wtmp_login(m->s);
 	if (setgroups(0, NULL) == -1)	/* initgroups() gave the monitor the user's */
 		die("setgroups: %s", strerror(errno));
 	ipc_send_auth_ok(m->ctl_fd, &(struct ipc_auth_ok){}, relay[0]);

@@ -11,11 +11,14 @@ set -u
 # Installed without Recommends, so everything used is named here (mk/fresh-root.sh
 # checks that in a minimal root): libclang-rt-14-dev holds clang's libFuzzer
 # and sanitizer runtimes for make fuzz, which clang only recommends; rclone and
-# ftp-ssl are FTP clients the integration tests drive.
+# ftp-ssl are FTP clients the integration tests drive; fail2ban's
+# fail2ban-regex checks the shipped filter (test_fail2ban.py); libwrap0,
+# libbsd0 and libevent-2.1-7 are what the inetd of openbsd-inetd links, which
+# the tests unpack from its package (it conflicts with xinetd) and run.
 PKGS="build-essential gcc make pkg-config libpam0g-dev libssl-dev
 libpam-wrapper libnss-wrapper pamtester xinetd curl lftp wget rclone ftp-ssl
 python3 python3-pytest mandoc openssl clang libclang-rt-14-dev cppcheck
-clang-tidy valgrind"
+clang-tidy valgrind fail2ban libwrap0 libbsd0 libevent-2.1-7"
 
 if [ "${FTPD_NO_DEPS:-0}" = 1 ]; then
 	echo "deps: skipped (FTPD_NO_DEPS=1)"

@@ -284,48 +284,6 @@ namespace_main() {
 
 # --- on this machine: bootstrap, clone, run, clean up -----------------------------
 
-# host_sources OUT: this machine's apt entries for $SUITE (and its -updates,
-# -security, ...), one-line entries into OUT.list, deb822 stanzas into OUT.sources
-host_sources() {
-	: >"$1.list"
-	: >"$1.sources"
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk -v s="$SUITE" '
-		/^[ \t]*deb[ \t]/ {
-			line = $0
-			sub(/^[ \t]+/, "", line)
-			sub(/\[[^]]*\]/, "", line)
-			split(line, w, /[ \t]+/)
-			if (w[3] == s || index(w[3], s "-") == 1 || index(w[3], s "/") == 1)
-				print
-		}' "$f" >>"$1.list"
-	done
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk -v s="$SUITE" '
-		function flush() {
-			if (stanza != "" && deb && suite && enabled)
-				printf "%s\n", stanza
-			stanza = ""; deb = 0; suite = 0; enabled = 1
-		}
-		BEGIN { enabled = 1 }
-		/^[ \t]*$/ { flush(); next }
-		{
-			stanza = stanza $0 "\n"
-			if (tolower($1) == "types:")
-				for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1
-			if (tolower($1) == "suites:")
-				for (i = 2; i <= NF; i++)
-					if ($i == s || index($i, s "-") == 1 || index($i, s "/") == 1)
-						suite = 1
-			if (tolower($1) == "enabled:" && tolower($2) == "no")
-				enabled = 0
-		}
-		END { flush() }' "$f" >>"$1.sources"
-	done
-}
-
 # bg_wait CMD...: run CMD in the background and wait for it, so that a signal to
 # this script is acted on at once (cleanup stops CMD); returns CMD's status
 bg_wait() {
@@ -394,6 +352,8 @@ host_main() {
 	done
 	self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 	top=$(cd "$(dirname "$0")/.." && pwd)
+	# shellcheck source=mk/apt-sources.sh
+	. "$top/mk/apt-sources.sh"
 	if ! git -c safe.directory="$top" -C "$top" rev-parse --verify -q HEAD >/dev/null; then
 		say "$top is not a git checkout with a commit" >&2
 		exit 1
@@ -431,8 +391,7 @@ host_main() {
 			say "no apt source for $SUITE on this machine: using deb.debian.org"
 		fi
 	fi
-	apt-config dump 2>/dev/null | grep -E '^Acquire::(Check-Valid-Until|Check-Date|Retries|ForceIPv4|ForceIPv6|(http|https|ftp)::Proxy(::[^ ]+)?) ' \
-	    >"$work/apt.conf"
+	host_aptconf "$work/apt.conf"
 	aptopt=
 	[ -s "$work/apt.conf" ] && aptopt=$work/apt.conf
 

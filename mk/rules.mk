@@ -32,7 +32,7 @@ UNIT_BINS  = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 OBJ_LIB    = $(filter-out $(BUILD)/obj/ftpd/main.o,$(ALL_OBJS))
 
 .PHONY: all check unit integration run install clean deps lint fuzz bench analyze valgrind \
-	fresh-root-check boundary-check
+	fresh-root-check boundary-check package-test
 
 all: $(BUILD)/ftpd $(BUILD)/ftpsd
 
@@ -131,6 +131,12 @@ boundary-check:
 fresh-root-check:
 	@sh mk/fresh-root.sh
 
+# package-test: build the Debian package (debian/) with lintian, install it
+# in a minimal Debian root with openbsd-inetd and without an inetd, serve
+# logins under the real inetd, purge it (as root; mk/package-test.sh)
+package-test:
+	@sh mk/package-test.sh
+
 # install: the binaries, the manual pages, the examples, and the PAM file and
 # ftpd.conf unless they exist already (an administrator's copy is never
 # replaced).  uninstall removes exactly that; the PAM file and ftpd.conf only
@@ -161,8 +167,9 @@ uninstall:
 	for l in $(MAN8_LINKS); do rm -f "$(DESTDIR)$(MANDIR)/man8/$${l%%=*}"; done
 	for f in $(notdir $(MAN5)); do rm -f "$(DESTDIR)$(MANDIR)/man5/$$f"; done
 	for f in $(EXAMPLES); do rm -f "$(DESTDIR)$(DOCDIR)/$$f"; done
-	@for d in $(sort $(dir $(EXAMPLES))); do \
-	    rmdir "$(DESTDIR)$(DOCDIR)/$$d" 2>/dev/null || :; done; \
+	@for d in $(sort $(dir $(EXAMPLES))); do d=$${d%/}; \
+	    while [ "$$d" != examples ] && [ "$$d" != . ]; do \
+		rmdir "$(DESTDIR)$(DOCDIR)/$$d" 2>/dev/null || :; d=$${d%/*}; done; done; \
 	rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || :
 	@for p in "$(PAM_FILE) $(SYSCONFDIR)/pam.d/ftp" "$(CONF_FILE) $(SYSCONFDIR)/ftpd/ftpd.conf"; do \
 	    set -- $$p; \

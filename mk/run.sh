@@ -168,6 +168,7 @@ login_delay 1
 log_sessions 1
 xferlog_enable yes
 xferlog_file $tmp/xferlog
+wtmp_enable no
 EOF
 
 # FTP over TLS with a throwaway self-signed certificate, when openssl is here.

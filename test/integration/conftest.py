@@ -80,6 +80,13 @@ def syslog():
     cap.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _openbsd_inetd_unpacked():
+    """openbsd-inetd is unpacked on first use (ftpdtest.openbsd_inetd_binary); removed at the end."""
+    yield
+    ftpdtest.openbsd_inetd_cleanup()
+
+
 @pytest.fixture
 def ftpenv(request, syslog):
     env = ftpdtest.FtpEnv(syslog=syslog)

@@ -13,6 +13,9 @@ How it runs the server:
   - InetdServer: a small listener on 127.0.0.1 that, like inetd "nowait", runs one
     `ftpd -f conf` per accepted connection with the socket as fd 0 and 1;
   - XinetdServer: the real xinetd with a generated configuration;
+  - OpenbsdInetdServer: the real inetd of Debian's openbsd-inetd (unpacked from
+    its package with dpkg-deb -x, never installed: it conflicts with xinetd)
+    with the inetd.conf line README gives;
   - DaemonServer: `ftpd -D` as a standalone listener.
 
 Every server process gets FTPD_TEST_TOKEN=<unique> in its environment, so the
@@ -62,6 +65,7 @@ __all__ = [
     "find_lib", "find_pam_module", "is_sanitized", "have_ipv6_loopback", "free_port",
     "free_port_block",
     "port_listening", "SyslogCapture", "InetdServer", "XinetdServer", "DaemonServer",
+    "OpenbsdInetdServer", "openbsd_inetd_binary",
     "FtpEnv",
 ]
 
@@ -526,6 +530,88 @@ class XinetdServer(_ListenerServer):
         self._wait_listening()
 
 
+_openbsd_inetd = {}
+
+
+def openbsd_inetd_binary():
+    """The inetd of Debian's openbsd-inetd, unpacked once per test run: its path, or
+    pytest.skip() with the reason when the package cannot be had."""
+    if "path" in _openbsd_inetd:
+        return _openbsd_inetd["path"]
+    if "skip" in _openbsd_inetd:
+        pytest.skip(_openbsd_inetd["skip"])
+    why = None
+    d = tempfile.mkdtemp(prefix="ftpd-openbsd-inetd.")
+    _openbsd_inetd["dir"] = d
+    os.chmod(d, 0o755)     # apt-get download runs as _apt where it can
+    try:
+        r = subprocess.run(["apt-get", "download", "-q", "openbsd-inetd"], cwd=d,
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+        debs = glob.glob(os.path.join(d, "openbsd-inetd_*.deb"))
+        if r.returncode != 0 or not debs:
+            why = "apt-get download openbsd-inetd failed: %s" % (r.stderr.strip()[-300:])
+        else:
+            subprocess.run(["dpkg-deb", "-x", debs[0], os.path.join(d, "root")], check=True,
+                           capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as e:
+        why = "cannot unpack openbsd-inetd: %s" % e
+    path = os.path.join(d, "root", "usr", "sbin", "inetd")
+    if why is None and not os.access(path, os.X_OK):
+        why = "the openbsd-inetd package holds no usr/sbin/inetd"
+    if why is None:
+        # its libraries (libwrap0, libevent, libbsd) are Debian packages mk/deps.sh installs
+        ldd = subprocess.run(["ldd", path], capture_output=True, text=True, timeout=30).stdout
+        missing = [l.split()[0] for l in ldd.splitlines() if "not found" in l]
+        if missing:
+            pytest.fail("openbsd-inetd's libraries are missing: %s (run make deps)"
+                        % " ".join(missing))
+    if why is not None:
+        _openbsd_inetd["skip"] = "SKIPPED: " + why
+        pytest.skip(_openbsd_inetd["skip"])
+    _openbsd_inetd["path"] = path
+    return path
+
+
+def openbsd_inetd_cleanup():
+    d = _openbsd_inetd.pop("dir", None)
+    if d:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+class OpenbsdInetdServer(_ListenerServer):
+    """The real openbsd-inetd with an inetd.conf holding the line an administrator writes:
+    "HOST:PORT stream tcp nowait root /path/ftpd ftpd -f CONF".
+
+    It runs in the foreground (-i) and passes its environment on (-E: the test
+    wrappers' LD_PRELOAD and files), in a mount namespace of its own whose /run
+    is a directory of the test, since it writes /run/inetd.pid.
+    """
+
+    kind = "openbsd-inetd"
+
+    def __init__(self, workdir, inetd, ftpd_argv, env, host="127.0.0.1"):
+        self.host = host
+        self.port = free_port(host)
+        self.conf = os.path.join(workdir, "inetd.conf")
+        self.log_path = os.path.join(workdir, "inetd.log")
+        run = os.path.join(workdir, "inetd-run")
+        os.makedirs(run, exist_ok=True)
+        with open(self.conf, "w") as f:
+            f.write("# written by the integration tests\n")
+            f.write("%s:%d\tstream\ttcp\tnowait\troot\t%s\t%s\n" % (
+                host, self.port, ftpd_argv[0],
+                " ".join([os.path.basename(ftpd_argv[0])] + list(ftpd_argv[1:]))))
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                 'mount --bind "$1" /run && shift && exec "$@"', "sh", run,
+                 inetd, "-i", "-E", self.conf],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True,
+                start_new_session=True, env=env, cwd="/")
+        self._wait_listening()
+        self.pidfile = os.path.join(run, "inetd.pid")
+
+
 class DaemonServer(_ListenerServer):
     kind = "daemon"
 
@@ -667,6 +753,7 @@ class FtpEnv:
             "login_delay": 0,
             "xferlog_file": self.path("xferlog"),
             "limit_dir": self.path("limits"),   # each test counts its own sessions
+            "wtmp_file": self.path("wtmp"),     # never the machine's wtmp
         }
         base.update(self.conf_opts)
         base.update(opts)
@@ -742,6 +829,14 @@ class FtpEnv:
         conf = self._prestart(opts)
         srv = XinetdServer(self.dir, self.argv(args, conf), self.env(), instances=instances,
                            stderr_null=stderr_null, no_pam_wrapper=no_pam_wrapper)
+        self.servers.append(srv)
+        return srv
+
+    def openbsd_inetd(self, args=(), **opts):
+        """The real openbsd-inetd (unpacked, see openbsd_inetd_binary) starting ftpd."""
+        inetd = openbsd_inetd_binary()
+        conf = self._prestart(opts)
+        srv = OpenbsdInetdServer(self.dir, inetd, self.argv(args, conf), self.env())
         self.servers.append(srv)
         return srv
 

@@ -2,11 +2,15 @@
 
 import ftplib
 import io
+import os
+import shutil
+import subprocess
 import time
 
 import pytest
 
-from ftpdtest import (HELLO, USERS, FtpClient, describe_procs, have_ipv6_loopback,
+import ftpdtest
+from ftpdtest import (HELLO, USERS, FtpClient, curl, describe_procs, have_ipv6_loopback,
                       proc_status)
 
 
@@ -103,3 +107,66 @@ def test_daemon_stops_on_sigterm(ftpenv):
     srv.proc.wait(10)
     time.sleep(0.2)
     assert ftpenv.session_pids() == []
+
+
+# --- the real openbsd-inetd (Debian's inetd), with README's inetd.conf line
+
+def test_under_openbsd_inetd(ftpenv):
+    """inetd.conf's "ftp stream tcp nowait root /usr/sbin/ftpd ftpd" line under the real
+    openbsd-inetd: logins, RETR and LIST, twice; no session process left behind."""
+    srv = ftpenv.openbsd_inetd()
+    login_and_retr(srv)
+    login_and_retr(srv)
+    left = ftpenv.wait_session_gone()
+    assert left == [], describe_procs(left)
+    assert srv.proc.poll() is None, "inetd exited"
+
+
+def test_openbsd_inetd_upload_anonymous_and_refusal(ftpenv):
+    """Under openbsd-inetd: a failed then a good login and an upload read back (PASV and
+    EPSV), an anonymous download, and two sessions at once."""
+    srv = ftpenv.openbsd_inetd()
+    c = ftpenv.connect(srv)
+    assert c.login("alice", "wrong").code == 530
+    c.login_ok("alice")
+    data = bytes(range(256)) * 512
+    c.stor("up.bin", data)
+    assert c.retr("up.bin", mode="epsv") == data
+    a = ftpenv.connect(srv)
+    a.login_ok("anonymous", "guest@example.org")
+    assert a.retr("pub/readme.txt") == b"anonymous readme\n"
+    a.cmd("QUIT")
+    c.cmd("QUIT")
+    with open(ftpenv.home("alice", "up.bin"), "rb") as f:
+        assert f.read() == data
+    left = ftpenv.wait_session_gone()
+    assert left == [], describe_procs(left)
+
+
+def test_openbsd_inetd_ftps_curl(ftpenv):
+    """ftpd (AUTH TLS) and ftpsd (implicit TLS) started by openbsd-inetd, one line each as
+    README gives them: curl logs in over TLS, uploads and downloads."""
+    if not shutil.which("openssl"):
+        pytest.skip("SKIPPED: openssl is not installed")
+    crt, key = ftpenv.path("cert.pem"), ftpenv.path("key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-newkey", "rsa:2048", "-keyout", key, "-out", crt], check=True,
+                   capture_output=True, timeout=60)
+    tls = dict(tls_cert_file=crt, tls_key_file=key)
+    user = ["-u", "alice:" + USERS["alice"]["pw"], "--ssl-reqd", "-k"]
+    srv = ftpenv.openbsd_inetd(**tls)
+    up = ftpenv.write(ftpenv.path("up.txt"), b"uploaded over AUTH TLS\n")
+    curl(user + ["-T", up, "ftp://127.0.0.1:%d/" % srv.port], ftpenv.dir)
+    r = curl(user + ["ftp://127.0.0.1:%d/up.txt" % srv.port], ftpenv.dir)
+    assert r.stdout == b"uploaded over AUTH TLS\n", r
+    ftpsd = os.path.join(os.path.dirname(ftpenv.ftpd), "ftpsd")
+    if not os.path.exists(ftpsd):
+        pytest.fail("ftpsd was not built")
+    env = ftpdtest.FtpEnv(ftpd=ftpsd, syslog=ftpenv.syslog)
+    try:
+        srv = env.openbsd_inetd(**tls)
+        r = curl(user + ["ftps://127.0.0.1:%d/hello.txt" % srv.port], env.dir)
+        assert r.stdout == HELLO, r
+    finally:
+        env.cleanup()
+        env.remove()
