@@ -17,11 +17,18 @@
 #define OPT_CHOICES(type, choices)	enum type { choices };
 #include "options.def"
 
+/* the 8-byte fields first, then the 4-byte ones: no padding between them */
 struct conf {
-#define OPT_BOOL(f, d, desc)		int f;
+#define OPT_BOOL(f, d, desc)
 #define OPT_INT(f, d, lo, hi, desc)	long f;
-#define OPT_OCT(f, d, desc)		unsigned f;
+#define OPT_OCT(f, d, desc)
 #define OPT_STR(f, d, desc)		char *f;
+#define OPT_ENUM(f, type, d, desc)
+#include "options.def"
+#define OPT_BOOL(f, d, desc)		int f;
+#define OPT_INT(f, d, lo, hi, desc)
+#define OPT_OCT(f, d, desc)		unsigned f;
+#define OPT_STR(f, d, desc)
 #define OPT_ENUM(f, type, d, desc)	enum type f;
 #include "options.def"
 };

@@ -310,6 +310,7 @@ struct ipc_desc {
 };
 
 /* the payload bound of each field kind */
+/* NOLINTBEGIN(bugprone-macro-parentheses): X-macros that expand to statements and terms */
 #define U8(n, lo, hi)		+ 1
 #define U32(n, lo, hi)		+ 4
 #define U64(n, lo, hi)		+ 8
@@ -390,6 +391,7 @@ ipc_decode_##stem(struct msg *m, struct ipc_##stem *v)			\
 #define REQ(type, stem, from, to, when, fds, fields)	DECODER(stem, fields)
 #define ANS(type, stem, from, to, reqs, fds, fields)	DECODER(stem, fields)
 #include "ipc.def"
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* Decode IN's fields by its type; NULL or the field at fault. */
 static const char *

@@ -28,7 +28,8 @@ struct tls_ctx;
 struct tls_conn;
 
 
-struct session {
+/* grouped by owner, not packed for size: there is one per process */
+struct session {	/* NOLINT(clang-analyzer-optin.performance.Padding) */
 	/* every process: set by the monitor before the first fork, then only read */
 	const struct conf *conf;
 	union sockaddr_u peer;		/* the client's end of the control connection */

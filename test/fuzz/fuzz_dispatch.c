@@ -74,6 +74,12 @@ tls_peer_der(const struct tls_conn *t, struct buf *out)
 }
 
 int
+tls_transcript(const struct tls_conn *t, struct buf *out)
+{
+	return -1;
+}
+
+int
 tls_session_export(const struct tls_conn *t, struct buf *out)
 {
 	return -1;

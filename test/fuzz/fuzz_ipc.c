@@ -79,7 +79,8 @@ decode_all(const struct msg *m)
 				if ((i < 3 ? ipc_decode(&in, states[i], IPC_NONE, why, sizeof(why)) :
 				    ipc_decode(&in, 0, (enum ipc_type)(i - 3), why, sizeof(why))) == 0) {
 					if (in.type == MON_AUTH && (strlen(in.u.auth.user) > MAX_USER ||
-					    !inside(&in.raw, in.u.auth.cert.p, in.u.auth.cert.len)))
+					    !inside(&in.raw, in.u.auth.tls_transcript.p,
+					    in.u.auth.tls_transcript.len)))
 						abort();
 					if (in.type == REL_CMD && strlen(in.u.cmd.line) > MAX_CMDLINE)
 						abort();
