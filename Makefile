@@ -20,7 +20,7 @@ FTPD_SRCS = ftpd/main.c ftpd/monitor.c ftpd/control.c ftpd/session.c \
 	ftpd/linebuf.c ftpd/ascii.c ftpd/testhook.c
 COMMON_SRCS = common/buf.c common/log.c common/conf.c common/ipc.c \
 	common/net.c common/path.c common/privdrop.c common/files.c common/sandbox.c \
-	common/tls.c common/tls_cert.c
+	common/tls.c common/tls_cert.c common/idle.c
 PAM_SRCS = pam/auth_pam.c pam/certmap.c
 MAN8	= man/ftpd.8
 # other names of man8 pages, installed as symbolic links: link=page

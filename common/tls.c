@@ -625,6 +625,12 @@ tls_accept(struct tls_ctx *ctx, int fd, int data, int timeout, char *why, size_t
 	 * can use SSL_sendfile().  OpenSSL falls back to its own record layer by
 	 * itself; tls_describe() logs which one it is.
 	 */
+	/*
+	 * The control connection sits idle for most of a session: its record
+	 * buffers (34 KiB) are freed whenever they are empty.
+	 */
+	if (data == TLS_CONTROL)
+		SSL_set_mode(t->ssl, SSL_MODE_RELEASE_BUFFERS);
 	if (data != TLS_CONTROL) {
 		t->bulk = 1;
 		SSL_set_read_ahead(t->ssl, 1);

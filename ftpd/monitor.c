@@ -32,6 +32,7 @@
 #include "codes.h"
 #include "files.h"
 #include "ftpd.h"
+#include "idle.h"
 #include "monitor.h"
 #include "ipc.h"
 #include "limit.h"
@@ -200,6 +201,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	msg_send(m->ctl_fd, &r);
 	msg_free(&r);
 	close(relay[0]);
+	idle_pageout_code();	/* the login's code, run once, leaves the idle session */
 }
 
 void
