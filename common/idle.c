@@ -6,7 +6,7 @@
 #include <link.h>
 #include <malloc.h>
 #include <poll.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +20,8 @@
 #endif
 
 static int idle_done;	/* trimmed since the last event */
+static int idle_startup_objects;	/* objects loaded before main() */
+static int idle_pageout_pending;	/* idle_after_login() was called */
 
 void
 idle_trim(void)
@@ -87,6 +89,61 @@ idle_drop_code(void)
 	dl_iterate_phdr(idle_drop_object, NULL);
 }
 
+/* dl_iterate_phdr() callback: count the objects. */
+static int
+idle_count_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)info;
+	(void)size;
+	++*(int *)arg;
+	return 0;
+}
+
+/*
+ * Before main(): the objects loaded with the program (ftpd, libc, libssl,
+ * libcrypto, libpam and theirs).  Those loaded later are dlopen()ed: the
+ * PAM modules and NSS libraries.
+ */
+__attribute__((constructor)) static void
+idle_note_startup(void)
+{
+	dl_iterate_phdr(idle_count_object, &idle_startup_objects);
+}
+
+/*
+ * dl_iterate_phdr() callback: page out (MADV_PAGEOUT) the non-writable
+ * segments of every object loaded after startup.  The kernel leaves alone
+ * the pages another process maps; the others leave memory, to be read again
+ * if the monitor runs that code again (pam_close_session at the end).
+ */
+static int
+idle_pageout_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t lo, hi, pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	int *seen = arg, i;
+
+	(void)size;
+	if ((*seen)++ < idle_startup_objects)
+		return 0;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+			continue;
+		lo = (info->dlpi_addr + ph->p_vaddr + pg - 1) & ~(pg - 1);
+		hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(pg - 1);
+		if (hi > lo)
+			(void)madvise((void *)lo, hi - lo, MADV_PAGEOUT);
+	}
+	return 0;
+}
+
+void
+idle_after_login(void)
+{
+	idle_pageout_pending = 1;
+}
+
 int
 idle_poll(struct pollfd *pfd, nfds_t n, int ms)
 {
@@ -99,6 +156,12 @@ idle_poll(struct pollfd *pfd, nfds_t n, int ms)
 	if ((r = poll(pfd, n, IDLE_AFTER_MS)) != 0)
 		return r;
 	idle_trim();
+	if (idle_pageout_pending) {
+		int seen = 0;
+
+		dl_iterate_phdr(idle_pageout_object, &seen);
+		idle_pageout_pending = 0;
+	}
 	idle_drop_code();
 	idle_done = 1;
 	if (ms >= 0) {
@@ -110,38 +173,4 @@ rest:
 	if (r != 0)
 		idle_done = 0;	/* an event: work follows, and later idleness trims again */
 	return r;
-}
-
-/*
- * One line of /proc/self/maps: a mapping of a file (a path, not [heap] or an
- * anonymous one) that is not writable.  Its range in *LO and *HI.
- */
-static int
-idle_code_mapping(const char *line, unsigned long *lo, unsigned long *hi)
-{
-	char perms[8];
-	int name = 0;
-
-	if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", lo, hi, perms, &name) != 3 || name == 0)
-		return 0;
-	return perms[0] == 'r' && perms[1] == '-' && line[name] == '/';
-}
-
-void
-idle_pageout_code(void)
-{
-	char line[4096 + 128];
-	unsigned long lo, hi;
-	FILE *f;
-
-	idle_trim();
-	if ((f = fopen("/proc/self/maps", "re")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		/* MADV_PAGEOUT leaves alone the pages that another process maps */
-		if (idle_code_mapping(line, &lo, &hi))
-			(void)madvise((void *)lo, hi - lo, MADV_PAGEOUT);
-	}
-	fclose(f);
-	idle_drop_code();
 }

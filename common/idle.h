@@ -31,11 +31,12 @@ void	 idle_trim(void);
  */
 void	 idle_drop_code(void);
 /*
- * The monitor after the login: its code and read-only data pages that no
- * other process maps (the PAM modules and NSS libraries run for the login,
- * the certificate loading) are paged out (MADV_PAGEOUT); whatever the
- * monitor runs later faults back in.  Shared pages stay where they are.
+ * The monitor after the login: at its next idle spell (idle_poll), the code
+ * and read-only data of the objects loaded after startup (the PAM modules and
+ * NSS libraries the login ran) are paged out (MADV_PAGEOUT): what no other
+ * process maps leaves memory, and faults back in if the monitor runs it again
+ * (pam_close_session at the end).  The libraries every process uses stay.
  */
-void	 idle_pageout_code(void);
+void	 idle_after_login(void);
 
 #endif

@@ -201,7 +201,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 	msg_send(m->ctl_fd, &r);
 	msg_free(&r);
 	close(relay[0]);
-	idle_pageout_code();	/* the login's code, run once, leaves the idle session */
+	idle_after_login();	/* the login's code, run once, leaves the idle session */
 }
 
 void
@@ -414,7 +414,7 @@ mon_loop(struct mon *m)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = m->usr_fd;
 		pfd[1].events = POLLIN;
-		if ((r = poll(pfd, m->usr_fd != -1 ? 2 : 1, mon_login_left(m))) == -1) {
+		if ((r = idle_poll(pfd, m->usr_fd != -1 ? 2 : 1, mon_login_left(m))) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
