@@ -22,7 +22,7 @@ FTPD_SRCS = ftpd/main.c ftpd/monitor.c ftpd/control.c ftpd/session.c \
 COMMON_SRCS = common/buf.c common/log.c common/conf.c common/ipc.c \
 	common/net.c common/path.c common/privdrop.c common/files.c common/sandbox.c \
 	common/tls.c common/tls_cert.c common/tls_key.c \
-	common/tls_proof.c
+	common/tls_proof.c common/idle.c
 PAM_SRCS = pam/auth_pam.c pam/certmap.c
 MAN8	= man/ftpd.8
 # other names of man8 pages, installed as symbolic links: link=page

@@ -21,6 +21,7 @@
 #include "codes.h"
 #include "commands.h"
 #include "ftpd.h"
+#include "idle.h"
 #include "ipc.h"
 #include "linebuf.h"
 #include "log.h"
@@ -393,7 +394,7 @@ control_run(struct session *s)
 		pfd[1].fd = s->relay_fd;
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;	/* not polled without a relay, which a login may open */
-		r = poll(pfd, s->relay_fd != -1 ? 2 : 1, ms);
+		r = idle_poll(pfd, s->relay_fd != -1 ? 2 : 1, ms);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)

@@ -32,6 +32,7 @@
 #include "codes.h"
 #include "files.h"
 #include "ftpd.h"
+#include "idle.h"
 #include "monitor.h"
 #include "ipc.h"
 #include "limit.h"
@@ -205,6 +206,7 @@ mon_start_user(struct mon *m, const struct creds *cr)
 		die("setgroups: %s", strerror(errno));
 	ipc_send_auth_ok(m->ctl_fd, &(struct ipc_auth_ok){}, relay[0]);
 	close(relay[0]);
+	idle_after_login();	/* the login's code, run once, leaves the idle session */
 }
 
 void
@@ -448,7 +450,7 @@ mon_loop(struct mon *m)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = m->usr_fd;
 		pfd[1].events = POLLIN;
-		if ((r = poll(pfd, m->usr_fd != -1 ? 2 : 1, mon_login_left(m))) == -1) {
+		if ((r = idle_poll(pfd, m->usr_fd != -1 ? 2 : 1, mon_login_left(m))) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));

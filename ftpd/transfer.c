@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@
 #include "transfer.h"
 
 #define SENDFILE_CHUNK	(1 << 20)	/* bytes per sendfile(2): progress stays visible */
+#define MAP_WINDOW	(4 << 20)	/* bytes of a file mapped at once (RETR, user-space TLS) */
+#define MAP_WRITE	(256 * 1024)	/* bytes per SSL_write from the mapping: 16 full
+					   records, and the progress counter moves */
 
 struct xfer_result {
 	int		 code;
@@ -226,6 +230,111 @@ xfer_sendfile(struct dconn *dc, struct xfer_req *r, struct xfer_result *res)
 	return 0;
 }
 
+/*
+ * The window of the file that RETR has mapped, for the SIGBUS handler: a page
+ * past the end of a file that shrank under the transfer faults with SIGBUS.
+ */
+static volatile uintptr_t map_lo, map_hi;
+static volatile sig_atomic_t map_shrank;
+static uintptr_t map_page;
+
+/*
+ * SIGBUS in the mapped window: the file shrank.  A page of zeros takes the
+ * lost page's place so that the encryption running on it completes; the
+ * transfer then ends as failed (451, no close_notify), whatever those bytes
+ * were.  A SIGBUS anywhere else is a real fault: the default action.
+ */
+static void
+xfer_sigbus(int sig, siginfo_t *si, void *uctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	(void)uctx;
+	if (a < map_lo || a >= map_hi || mmap((void *)(a & ~(map_page - 1)), map_page,
+	    PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		signal(sig, SIG_DFL);
+		return;
+	}
+	map_shrank = 1;
+}
+
+/* Has the file shrunk below END (fstat), or did the mapping fault? */
+static int
+map_file_shrank(int fd, off_t end)
+{
+	struct stat st;
+
+	return map_shrank || (fstat(fd, &st) == 0 && st.st_size < end);
+}
+
+/*
+ * RETR in TYPE I over TLS in user space: the file is mapped MAP_WINDOW at a
+ * time and SSL_write() encrypts straight from the page cache, in writes of
+ * whole records, instead of read(2) copying every byte into a buffer first.
+ * Returns 0 with the result in RES, or -1 to go on with read(2) from the
+ * file's offset (a file that cannot be mapped, or one that grew).
+ */
+static int
+xfer_send_mapped(struct dconn *dc, struct xfer_req *r, struct xfer_result *res)
+{
+	struct sigaction sa, old;
+	struct stat st;
+	off_t off = lseek(r->fd, 0, SEEK_CUR), base;
+	size_t len, n;
+	char *m, *p;
+	int ret = -1;
+
+	if (off == -1 || fstat(r->fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return -1;
+	map_page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = xfer_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	while (off < st.st_size) {
+		base = off & ~(off_t)(map_page - 1);
+		len = (size_t)(st.st_size - base < MAP_WINDOW ? st.st_size - base : MAP_WINDOW);
+		m = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, r->fd, base);
+		if (m == MAP_FAILED)
+			break;	/* read(2) takes over from OFF */
+		map_lo = (uintptr_t)m;
+		map_hi = (uintptr_t)m + len;
+		for (p = m + (off - base); p < m + len; p += n) {
+			n = (size_t)(m + len - p) < MAP_WRITE ? (size_t)(m + len - p) : MAP_WRITE;
+			if (map_file_shrank(r->fd, base + (p - m) + (off_t)n)) {
+				result_eof(r, res);
+				ret = 0;
+				break;
+			}
+			if (dc_write(dc, p, n) == -1) {
+				result(res, FTP_BADSENDNET, "Connection closed; transfer aborted.");
+				ret = 0;
+				break;
+			}
+			if (map_shrank) {	/* zeros went out: fail, whatever the count */
+				res->code = FTP_LOCALERR;
+				str_fmt(res->text, sizeof(res->text), "File shrank during the "
+				    "transfer: sent %lld bytes; transfer aborted.", *xfer_bytes);
+				ret = 0;
+				break;
+			}
+			*xfer_bytes += (long long)n;
+		}
+		map_lo = map_hi = 0;
+		munmap(m, len);
+		if (ret == 0)
+			break;
+		off = base + (off_t)len;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	if (ret == -1 && lseek(r->fd, off, SEEK_SET) == -1) {
+		result_errno(res, "Read error", errno);
+		ret = 0;
+	}
+	return ret;
+}
+
 /* RETR: file to network. */
 static void
 xfer_send_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct xfer_result *res)
@@ -236,6 +345,8 @@ xfer_send_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
 
 	if (!s->type_ascii && (dc->tls == NULL || tls_ktls_send(dc->tls)) &&
 	    xfer_sendfile(dc, r, res) == 0)
+		return;
+	if (!s->type_ascii && dc->tls != NULL && xfer_send_mapped(dc, r, res) == 0)
 		return;
 	while ((n = read(r->fd, in, sizeof(in))) > 0) {
 		size_t o = (size_t)n;

@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "files.h"
 #include "ftpd.h"
+#include "idle.h"
 #include "ipc.h"
 #include "listing.h"
 #include "log.h"
@@ -231,7 +232,7 @@ user_run(struct session *s, const struct creds *cr, int relay, int mon)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = xfer_fd(s);
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1) {
+		if (idle_poll(pfd, 2, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));

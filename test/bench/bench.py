@@ -16,7 +16,10 @@ Environment:
   BENCH_SESSION_SECS   seconds of each session-rate run (default 10; 3 with BENCH_QUICK=1)
   BENCH_CONCURRENCY    concurrent clients of the second session-rate run (default 8)
   BENCH_SERVER         xinetd (default; ftpd -D if xinetd is missing) or daemon
-  BENCH_BUDGET_SECS    wall-clock budget; later figures become n/a past it (default 540)
+  BENCH_BUDGET_SECS    wall-clock budget; later figures become n/a past it (default 720)
+  BENCH_PAIRS          alternating ftpd / Pure-FTPd transfers behind each real-PAM CPU figure
+                       (default 5; 3 with BENCH_QUICK=1)
+  BENCH_NO_REALHOST=1  skip the real-PAM figures (they add and remove a local account)
   BENCH_OUT            where the table is written (default build/bench.md)
   BENCH_WORKDIR        bench.sh's temporary directory (pids of started processes go there)
   FTPD                 the server binary (default build/ftpd)
@@ -62,7 +65,9 @@ SESSION_SECS = max(1, env_int("BENCH_SESSION_SECS", 3 if QUICK else 10))
 CONC = max(1, min(64, env_int("BENCH_CONCURRENCY", 8)))
 IPERF_SECS = 2 if QUICK else 5
 SPEED_SECS = 1 if QUICK else 2
-BUDGET = env_int("BENCH_BUDGET_SECS", 540)
+BUDGET = env_int("BENCH_BUDGET_SECS", 720)
+PAIRS = max(1, env_int("BENCH_PAIRS", 3 if QUICK else 5))
+REALHOST = os.environ.get("BENCH_NO_REALHOST", "0") in ("", "0", "no")
 OUT = os.environ.get("BENCH_OUT") or os.path.join(TOP, "build", "bench.md")
 WORKDIR = os.environ.get("BENCH_WORKDIR", "")
 FTPD = os.path.abspath(os.environ.get("FTPD") or os.path.join(TOP, "build", "ftpd"))
@@ -818,7 +823,7 @@ class Bench:
 
     def server_memory(self):
         """(PSS, RSS, process count) of every process under the listener, bytes."""
-        time.sleep(0.3)
+        time.sleep(1.0)     # idle: the session's processes have given back what they can
         pids = descendants(self.listener)
         pss = rss = 0
         for p in pids:
@@ -829,9 +834,10 @@ class Bench:
 
     def memory(self):
         log("memory of an idle TLS session")
-        labels = ("PSS, idle logged-in TLS session (all its processes)",
-                  "RSS, idle logged-in TLS session (all its processes)",
-                  "PSS added by a second idle session (the pages it does not share)")
+        labels = ("PSS, idle logged-in TLS session, test wrappers (all its processes)",
+                  "RSS, idle logged-in TLS session, test wrappers (all its processes)",
+                  "PSS added by a second idle session, test wrappers (the pages it does "
+                  "not share)")
         sessions = []
         try:
             need_time(15)
@@ -842,13 +848,13 @@ class Bench:
             if n == 0:
                 raise RuntimeError("no session process found")
             self.table.add(labels[0] + ", %d processes" % n,
-                           "%.2f MiB" % (pss / (1 << 20)), "-", "-", "≤4 MiB")
+                           "%.2f MiB" % (pss / (1 << 20)))
             self.table.add(labels[1], "%.2f MiB" % (rss / (1 << 20)))
             sessions.append(self.idle_session())
             pss2 = self.server_memory()[0]
             self.table.add(labels[2], "%.2f MiB" % ((pss2 - pss) / (1 << 20)))
         except Exception as e:              # noqa: BLE001 -- reported in the table
-            self.table.na(labels[0], e, "≤4 MiB")
+            self.table.na(labels[0], e)
         finally:
             for f in sessions:
                 try:
@@ -856,6 +862,88 @@ class Bench:
                 except Exception:           # noqa: BLE001
                     pass
                 f.close()
+
+    # -- without the test wrappers, beside Pure-FTPd
+    def realhost(self):
+        """The figures a host sees (real PAM, nothing preloaded), each next to Pure-FTPd's."""
+        import types
+        import realhost
+
+        ok, text = realhost.ktls_state()
+        self.table.add("kernel TLS on this host (SSL_sendfile for RETR PROT P)", text)
+        labels = {
+            "pss": "PSS, idle logged-in TLS session, real PAM, no wrappers (all its processes)",
+            "RETR": "RETR PROT P server CPU per GiB, real PAM, %d MB, alternating with "
+                    "Pure-FTPd (median of %d)" % (SIZE_MB, PAIRS),
+            "STOR": "STOR PROT P server CPU per GiB, real PAM, %d MB, alternating with "
+                    "Pure-FTPd (median of %d)" % (SIZE_MB, PAIRS),
+        }
+        targets = {"pss": "≤4 MiB", "RETR": "≤0.85", "STOR": "-"}
+        if not REALHOST:
+            for k in ("pss", "RETR", "STOR"):
+                self.table.na(labels[k], "n/a (BENCH_NO_REALHOST=1)", targets[k])
+            return
+        helpers = types.SimpleNamespace(ftpd=FTPD, free_port=free_port, descendants=descendants,
+                                        ftp_tls_class=reuse_ftp_tls,
+                                        client_context=client_context)
+        rh = None
+        log("real PAM, no wrappers: ftpd and Pure-FTPd under xinetd")
+        try:
+            need_time(30)
+            rh = realhost.RealHost(helpers, PROCS, WORKDIR or self.env.dir, self.crt, self.key,
+                                   self.datafile, SIZE)
+            self._realhost_figures(rh, labels, targets)
+        except Exception as e:              # noqa: BLE001 -- reported in the table
+            for k in ("pss", "RETR", "STOR"):
+                if not any(r[0].startswith(labels[k]) for r in self.table.rows):
+                    self.table.na(labels[k], e, targets[k])
+        finally:
+            if rh:
+                rh.cleanup()
+
+    def _realhost_figures(self, rh, labels, targets):
+        pure = "pure" in rh.servers
+        try:
+            pss, _, n = rh.idle_pss("ftpd")
+            rratio = "-"
+            if pure:
+                try:
+                    ppss, _, pn = rh.idle_pss("pure")
+                    ref = "Pure-FTPd %.2f MiB (%d processes)" % (ppss / (1 << 20), pn)
+                    rratio = ratio(pss, ppss)
+                except Exception as e:      # noqa: BLE001
+                    ref = "Pure-FTPd: n/a (%s)" % str(e).replace("|", "/")[:80]
+            else:
+                ref = "Pure-FTPd " + rh.pure_error
+            self.table.add(labels["pss"] + ", %d processes" % n, "%.2f MiB" % (pss / (1 << 20)),
+                           ref, rratio, targets["pss"])
+        except Exception as e:              # noqa: BLE001
+            self.table.na(labels["pss"], e, targets["pss"])
+        for verb in ("RETR", "STOR"):
+            log("real PAM: %s PROT P, %d MB, %d pairs" % (verb, SIZE_MB, PAIRS))
+            mine, theirs, err = [], [], None
+            try:
+                for _ in range(PAIRS):
+                    need_time(60)
+                    mine.append(rh.xfer_cpu("ftpd", verb))
+                    if pure and err is None:
+                        try:
+                            theirs.append(rh.xfer_cpu("pure", verb))
+                        except Exception as e:  # noqa: BLE001
+                            err = e
+            except Exception as e:          # noqa: BLE001
+                if not mine:
+                    self.table.na(labels[verb], e, targets[verb])
+                    continue
+            a = median(mine)
+            if theirs:
+                b = median(theirs)
+                ref = "Pure-FTPd %.2f s" % b
+                r = ratio(a, b)
+            else:
+                ref = "Pure-FTPd " + (rh.pure_error or "n/a (%s)" % err)
+                r = "-"
+            self.table.add(labels[verb], "%.2f s" % a, ref.replace("|", "/"), r, targets[verb])
 
     # -- ceilings
     def ceilings(self):
@@ -929,6 +1017,7 @@ class Bench:
         self.transfers()
         self.sessions()
         self.memory()
+        self.realhost()
         return 0
 
     def report(self):

@@ -9,7 +9,11 @@
 # Prints a markdown table and writes it to build/bench.md.  Timings are never
 # pass/fail: the exit status is 0 unless the setup itself broke.  The server
 # runs in the hermetic world of test/integration/ftpdtest.py (nss_wrapper,
-# pam_wrapper, under the real xinetd), in a temporary directory on tmpfs.
+# pam_wrapper, under the real xinetd), in a temporary directory on tmpfs; the
+# figures marked "real PAM" run without those wrappers, as a host runs ftpd: a
+# local account made for the run (removed at its end), the system's PAM, and
+# Pure-FTPd (Debian's pure-ftpd, installed if missing) beside it as the
+# reference (test/bench/realhost.py).
 #
 # Environment: see test/bench/bench.py (BENCH_SIZE_MB, BENCH_QUICK, BENCH_REPS,
 # BENCH_SESSION_SECS, BENCH_SERVER, BENCH_OUT, FTPD).  BENCH_NO_DEPS=1 (or
@@ -28,8 +32,10 @@ PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1
 
 # package:command that shows it is there ("-" : a library, checked with dpkg)
+# (pure-ftpd, the reference of the no-wrapper figures, calls update-inetd when
+# it is configured: that goes first, on its own)
 TOOLS="iperf3:iperf3 socat:socat openssl:openssl curl:curl xinetd:xinetd
-libpam-wrapper:- libnss-wrapper:- python3:-"
+libpam-wrapper:- libnss-wrapper:- python3:- update-inetd:update-inetd pure-ftpd:pure-ftpd"
 
 pkg_installed() {
 	case "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" in
@@ -69,6 +75,12 @@ install_deps() {
 		echo "bench: apt-get update failed; going on without: $missing" >&2
 		return 0
 	fi
+	case " $missing" in
+	*" update-inetd "*)
+		# shellcheck disable=SC2086
+		timeout 300 apt-get install $APT_OPTS --no-install-recommends update-inetd \
+			</dev/null >&2 ;;
+	esac
 	# shellcheck disable=SC2086
 	if ! timeout 300 apt-get install $APT_OPTS --no-install-recommends $missing </dev/null >&2; then
 		echo "bench: apt-get install failed; going on with what there is" >&2
