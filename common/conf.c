@@ -24,12 +24,13 @@ enum opt_type { T_BOOL, T_INT, T_OCT, T_STR, T_ENUM };
 #define OPT_OCT(f, d, desc)
 #define OPT_STR(f, d, desc)
 #define OPT_ENUM(f, type, d, desc)
-/* NOLINTNEXTLINE(bugprone-macro-parentheses): a list element */
+/* NOLINTBEGIN(bugprone-macro-parentheses): list elements */
 #define CHOICE(id, word)		word,
 #define OPT_CHOICES(type, choices) \
 	static const char *const words_##type[] = { choices NULL }; \
 	_Static_assert(sizeof(enum type) == sizeof(int), "enum " #type " is not an int");
 #include "options.def"
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 struct opt {
 	const char	*name;

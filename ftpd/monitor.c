@@ -64,14 +64,30 @@ static void (*const reqtab[IPC_NTYPES])(struct mon *, struct ipc_in *) = {
 #undef ANS
 };
 
-/* Reap PID (WHAT process); log it if a signal other than SENT ended it. */
+/*
+ * Reap PID (WHAT process); log it if a signal other than SENT ended it.
+ * With SENT 0, a process still there after USER_GRACE_MS (one that closed
+ * its socket to the monitor and lingers) is killed.
+ */
 static void
 mon_reap(const struct mon *m, pid_t pid, const char *what, int sent)
 {
-	int st = 0;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int st = 0, i;
+	pid_t r;
 
+	for (i = 0; sent == 0 && i < USER_GRACE_MS / 10; i++) {
+		if ((r = waitpid(pid, &st, WNOHANG)) == pid || (r == -1 && errno != EINTR))
+			goto reaped;
+		nanosleep(&pause, NULL);
+	}
+	if (sent == 0) {
+		kill(pid, SIGKILL);
+		sent = SIGKILL;
+	}
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
+reaped:
 	if (WIFSIGNALED(st) && WTERMSIG(st) != sent)
 		log_msg(LOG_WARNING, "%s: %s process %ld killed by signal %d",
 		    m->s->peer_str, what, (long)pid, WTERMSIG(st));
@@ -471,12 +487,8 @@ mon_loop(struct mon *m)
 			ipc_free(&req);
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
-			if (ipc_read(m->ctl_fd, IPC_CTL, IPC_MON, &req) == -1) {
-				/* it exits, or it closed its socket and must not linger */
-				kill(m->ctl_pid, SIGKILL);
-				m->ctl_killed = SIGKILL;
-				return;
-			}
+			if (ipc_read(m->ctl_fd, IPC_CTL, IPC_MON, &req) == -1)
+				return;	/* it exits (mon_reap() kills one that lingers) */
 			mon_dispatch(m, &req);
 			ipc_free(&req);
 		}
