@@ -52,31 +52,36 @@ def key_secrets(keyfile):
     return secrets
 
 
-def writable_memory(pid):
-    """The bytes of PID's writable mappings."""
-    chunks = []
-    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+MAPPING_MAX = 1 << 30    # larger writable mappings are sanitizer shadow, not data
+
+
+def writable_mappings(pid):
+    """The bytes of each of PID's writable mappings, one at a time."""
+    with open("/proc/%d/maps" % pid) as maps:
+        ranges = []
         for line in maps:
             parts = line.split()
             lo, hi = (int(x, 16) for x in parts[0].split("-"))
-            if "w" not in parts[1] or (len(parts) > 5 and parts[5] in ("[vvar]", "[vsyscall]")):
-                continue
+            if "w" in parts[1] and hi - lo <= MAPPING_MAX and \
+                    not (len(parts) > 5 and parts[5] in ("[vvar]", "[vsyscall]")):
+                ranges.append((lo, hi))
+    with open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for lo, hi in ranges:
             try:
                 mem.seek(lo)
-                chunks.append(mem.read(hi - lo))
+                yield mem.read(hi - lo)
             except (OSError, ValueError):
                 pass
-    return b"".join(chunks)
 
 
 def found_in(pid, secrets):
     """The names of SECRETS found in PID's memory, in either byte order."""
-    data = writable_memory(pid)
-    hits = []
-    for name, b in secrets.items():
-        if b in data or b[::-1] in data:
-            hits.append(name)
-    return hits
+    hits = set()
+    for data in writable_mappings(pid):
+        for name, b in secrets.items():
+            if b in data or b[::-1] in data:
+                hits.add(name)
+    return sorted(hits)
 
 
 def test_scan_finds_a_key_that_is_there(certs):
