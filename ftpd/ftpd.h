@@ -22,10 +22,12 @@ void	 monitor_run(struct session *s);
 /*
  * keyproc.c: the signature of KIND (TLS_SIGN_*) over IN that request REQ
  * (MON_SIGN, MON_SIGN_DATA) asks for, made by a signer process forked for
- * it, appended to OUT; -1 if refused or failed.
+ * it, appended to OUT; -1 if refused or failed.  The signer's pid goes to
+ * *SIGNER, for keyproc_reap() once the answer is sent.
  */
 int	 keyproc_sign(const struct session *s, enum ipc_type req, int kind,
-	    const struct ipc_bytes *in, struct buf *out);
+	    const struct ipc_bytes *in, struct buf *out, pid_t *signer);
+void	 keyproc_reap(pid_t signer);
 
 /* control.c: the control process's loop; never returns. */
 void	 control_run(struct session *s) __attribute__((noreturn));

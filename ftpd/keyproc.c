@@ -53,7 +53,7 @@ signer_run(const struct session *s, int kind, const struct ipc_bytes *in)
 
 int
 keyproc_sign(const struct session *s, enum ipc_type req, int kind, const struct ipc_bytes *in,
-    struct buf *out)
+    struct buf *out, pid_t *signer)
 {
 	struct pollfd p;
 	struct ipc_in r;
@@ -88,7 +88,15 @@ keyproc_sign(const struct session *s, enum ipc_type req, int kind, const struct 
 	} else
 		kill(pid, SIGKILL);
 	close(sp[0]);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
+	*signer = pid;	/* reaped after the answer has gone: keyproc_reap() */
 	return ok ? 0 : -1;
+}
+
+void
+keyproc_reap(pid_t signer)
+{
+	int st;
+
+	while (signer > 0 && waitpid(signer, &st, 0) == -1 && errno == EINTR)
+		;
 }

@@ -355,15 +355,16 @@ mon_xferlog(struct mon *m, struct ipc_in *req)
  */
 static int
 mon_key_sign(struct mon *m, enum ipc_type req, int *budget, uint8_t kind,
-    const struct ipc_bytes *in, struct buf *sig)
+    const struct ipc_bytes *in, struct buf *sig, pid_t *signer)
 {
+	*signer = 0;
 	if (m->s->tls_ctx == NULL || *budget <= 0) {
 		log_msg(LOG_NOTICE, "%s: signature for a %s handshake refused: none left for "
 		    "this session", m->s->peer_str, req == MON_SIGN ? "control" : "data");
 		return -1;
 	}
 	(*budget)--;
-	return keyproc_sign(m->s, req, kind, in, sig);
+	return keyproc_sign(m->s, req, kind, in, sig, signer);
 }
 
 /* MON_SIGN: the control connection's handshake (one per session). */
@@ -372,14 +373,16 @@ mon_sign(struct mon *m, struct ipc_in *req)
 {
 	struct buf sig = BUF_INIT(TLS_SIG_MAX);
 	struct ipc_sig r = { 0 };
+	pid_t signer;
 
 	if (mon_key_sign(m, MON_SIGN, &m->ctl_signs, req->u.sign.kind, &req->u.sign.input,
-	    &sig) == 0) {
+	    &sig, &signer) == 0) {
 		buf_append(&m->ctl_sig, sig.p, sig.len);	/* tls_proof_check() looks for it */
 		r.ok = 1;
 		r.sig = (struct ipc_bytes){ sig.p, sig.len };
 	}
 	ipc_send_sig(m->ctl_fd, &r, -1);
+	keyproc_reap(signer);
 	buf_free(&sig);
 }
 
@@ -389,13 +392,15 @@ mon_sign_data(struct mon *m, struct ipc_in *req)
 {
 	struct buf sig = BUF_INIT(TLS_SIG_MAX);
 	struct ipc_sig_data r = { 0 };
+	pid_t signer;
 
 	if (mon_key_sign(m, MON_SIGN_DATA, &m->data_signs, req->u.sign_data.kind,
-	    &req->u.sign_data.input, &sig) == 0) {
+	    &req->u.sign_data.input, &sig, &signer) == 0) {
 		r.ok = 1;
 		r.sig = (struct ipc_bytes){ sig.p, sig.len };
 	}
 	ipc_send_sig_data(m->usr_fd, &r, -1);
+	keyproc_reap(signer);
 	buf_free(&sig);
 }
 
