@@ -219,6 +219,52 @@ key_read_file(const char *file, struct buf *out)
 	return n == 0 ? 0 : -1;
 }
 
+/*
+ * An unencrypted RSA key in TEXT (PKCS#8 "PRIVATE KEY" or "RSA PRIVATE KEY"),
+ * decoded straight from its DER: OpenSSL 3's generic decoders take some
+ * twenty times as long, and a signer decodes the key for every signature.
+ * NULL for anything else, which PEM_read_bio_PrivateKey() then reads.
+ */
+static EVP_PKEY *
+key_decode_rsa(const struct buf *text)
+{
+	BIO *b = BIO_new_mem_buf(text->p, (int)text->len);
+	char *name = NULL, *hdr = NULL;
+	unsigned char *der = NULL;
+	EVP_PKEY *pk = NULL;
+	long len;
+
+	while (b != NULL && pk == NULL && PEM_read_bio(b, &name, &hdr, &der, &len) == 1) {
+		const unsigned char *p = der;
+		PKCS8_PRIV_KEY_INFO *p8 = NULL;
+		const ASN1_OBJECT *alg = NULL;
+		RSA *rsa = NULL;
+		int plen = 0;
+
+		if (strcmp(name, "PRIVATE KEY") == 0 &&
+		    (p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, len)) != NULL &&
+		    PKCS8_pkey_get0(&alg, &p, &plen, NULL, p8) == 1 &&
+		    OBJ_obj2nid(alg) == NID_rsaEncryption)
+			rsa = d2i_RSAPrivateKey(NULL, &p, plen);
+		else if (strcmp(name, "RSA PRIVATE KEY") == 0 && hdr[0] == '\0')
+			rsa = d2i_RSAPrivateKey(NULL, &p, len);
+		if (rsa != NULL && ((pk = EVP_PKEY_new()) == NULL || EVP_PKEY_assign_RSA(pk, rsa) != 1)) {
+			EVP_PKEY_free(pk);
+			RSA_free(rsa);
+			pk = NULL;
+		}
+		PKCS8_PRIV_KEY_INFO_free(p8);
+		OPENSSL_free(name);
+		OPENSSL_free(hdr);
+		OPENSSL_clear_free(der, (size_t)len);
+		name = hdr = NULL;
+		der = NULL;
+	}
+	BIO_free(b);
+	ERR_clear_error();
+	return pk;
+}
+
 /* Never ask for a passphrase (there is no terminal): an encrypted key fails. */
 static int
 key_no_passphrase(char *buf, int size, int rwflag, void *arg)
@@ -249,7 +295,8 @@ key_load_pair(struct tls_keys *k, const char *ckw, const char *cert, const char 
 		    strerror(errno));
 		goto done;
 	}
-	if ((b = BIO_new_mem_buf(text.p, (int)text.len)) != NULL) {
+	if ((pk = key_decode_rsa(&text)) == NULL &&
+	    (b = BIO_new_mem_buf(text.p, (int)text.len)) != NULL) {
 		pk = PEM_read_bio_PrivateKey(b, NULL, key_no_passphrase, NULL);
 		BIO_free(b);
 	}
