@@ -603,7 +603,10 @@ class OpenbsdInetdServer(_ListenerServer):
                 " ".join([os.path.basename(ftpd_argv[0])] + list(ftpd_argv[1:]))))
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                # private propagation where / is a mount point; in a chroot (make
+                # fresh-root-check: already a private namespace) it cannot be set
+                ["unshare", "--mount", "--propagation", "unchanged", "sh", "-c",
+                 'mount --make-rprivate / 2>/dev/null; '
                  'mount --bind "$1" /run && shift && exec "$@"', "sh", run,
                  inetd, "-i", "-E", self.conf],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True,
