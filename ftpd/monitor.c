@@ -349,59 +349,50 @@ mon_xferlog(struct mon *m, struct ipc_in *req)
 }
 
 /*
- * One signature for a handshake of this session (request REQ), if BUDGET
- * has one left: into SIG, 0; -1 if refused.  A signer makes it: the
- * monitor never holds a private key (keyproc.c).
+ * MON_SIGN (the control connection's handshake: one per session) and
+ * MON_SIGN_DATA (a data connection's full handshake: the budget is set at
+ * login), which have the same fields: a signer makes the signature if the
+ * session has one left.  The monitor never holds a private key (keyproc.c).
  */
-static int
-mon_key_sign(struct mon *m, enum ipc_type req, int *budget, uint8_t kind,
-    const struct ipc_bytes *in, struct buf *sig, pid_t *signer)
+static void
+mon_sign_for(struct mon *m, struct ipc_in *req)
 {
-	*signer = 0;
-	if (m->s->tls_ctx == NULL || *budget <= 0) {
+	int ctl = req->type == MON_SIGN;
+	int *budget = ctl ? &m->ctl_signs : &m->data_signs;
+	struct buf sig = BUF_INIT(TLS_SIG_MAX);
+	struct ipc_bytes out = { NULL, 0 };
+	pid_t signer = 0;
+	int ok = 0;
+
+	if (m->s->tls_ctx == NULL || *budget <= 0)
 		log_msg(LOG_NOTICE, "%s: signature for a %s handshake refused: none left for "
-		    "this session", m->s->peer_str, req == MON_SIGN ? "control" : "data");
-		return -1;
+		    "this session", m->s->peer_str, ctl ? "control" : "data");
+	else {
+		(*budget)--;
+		ok = keyproc_sign(m->s, req->type, ctl ? req->u.sign.kind : req->u.sign_data.kind,
+		    ctl ? &req->u.sign.input : &req->u.sign_data.input, &sig, &signer) == 0;
+		out = (struct ipc_bytes){ sig.p, sig.len };
 	}
-	(*budget)--;
-	return keyproc_sign(m->s, req, kind, in, sig, signer);
+	if (ctl) {
+		if (ok)		/* tls_proof_check() looks for it */
+			buf_append(&m->ctl_sig, sig.p, sig.len);
+		ipc_send_sig(m->ctl_fd, &(struct ipc_sig){ (uint8_t)ok, out }, -1);
+	} else
+		ipc_send_sig_data(m->usr_fd, &(struct ipc_sig_data){ (uint8_t)ok, out }, -1);
+	keyproc_reap(signer);
+	buf_free(&sig);
 }
 
-/* MON_SIGN: the control connection's handshake (one per session). */
 static void
 mon_sign(struct mon *m, struct ipc_in *req)
 {
-	struct buf sig = BUF_INIT(TLS_SIG_MAX);
-	struct ipc_sig r = { 0 };
-	pid_t signer;
-
-	if (mon_key_sign(m, MON_SIGN, &m->ctl_signs, req->u.sign.kind, &req->u.sign.input,
-	    &sig, &signer) == 0) {
-		buf_append(&m->ctl_sig, sig.p, sig.len);	/* tls_proof_check() looks for it */
-		r.ok = 1;
-		r.sig = (struct ipc_bytes){ sig.p, sig.len };
-	}
-	ipc_send_sig(m->ctl_fd, &r, -1);
-	keyproc_reap(signer);
-	buf_free(&sig);
+	mon_sign_for(m, req);
 }
 
-/* MON_SIGN_DATA: a data connection's full handshake (the budget is set at login). */
 static void
 mon_sign_data(struct mon *m, struct ipc_in *req)
 {
-	struct buf sig = BUF_INIT(TLS_SIG_MAX);
-	struct ipc_sig_data r = { 0 };
-	pid_t signer;
-
-	if (mon_key_sign(m, MON_SIGN_DATA, &m->data_signs, req->u.sign_data.kind,
-	    &req->u.sign_data.input, &sig, &signer) == 0) {
-		r.ok = 1;
-		r.sig = (struct ipc_bytes){ sig.p, sig.len };
-	}
-	ipc_send_sig_data(m->usr_fd, &r, -1);
-	keyproc_reap(signer);
-	buf_free(&sig);
+	mon_sign_for(m, req);
 }
 
 /*

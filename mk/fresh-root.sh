@@ -284,49 +284,7 @@ namespace_main() {
 
 # --- on this machine: bootstrap, clone, run, clean up -----------------------------
 
-# bg_wait CMD...: run CMD in the background and wait for it, so that a signal to
-# this script is acted on at once (cleanup stops CMD); returns CMD's status
-bg_wait() {
-	"$@" &
-	child=$!
-	wait "$child"
-	st=$?
-	child=
-	return "$st"
-}
-
-# cleanup: stop what still runs, remove the work directory, never through a mount
-cleanup() {
-	if [ -n "${child:-}" ]; then
-		# SIGTERM lets mmdebstrap clean up; unshare --fork blocks it while it
-		# waits, and only dies by SIGKILL: then --kill-child ends the namespace
-		kill -TERM "$child" 2>/dev/null
-		n=0
-		while kill -0 "$child" 2>/dev/null && [ "$n" -lt 5 ]; do
-			sleep 1
-			n=$((n + 1))
-		done
-		kill -KILL "$child" 2>/dev/null
-		wait "$child" 2>/dev/null
-		child=
-		say "interrupted"
-	fi
-	[ -n "${work:-}" ] && [ -d "$work" ] || return 0
-	if [ "${FRESH_ROOT_KEEP:-0}" = 1 ]; then
-		say "kept $work/root (FRESH_ROOT_KEEP=1)"
-		work=
-		return 0
-	fi
-	# Everything was mounted in namespaces that have ended; this is a safety net.
-	awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/self/mounts | sort -r |
-	    while read -r m; do umount -l "$m"; done
-	if awk -v w="$work/" 'index($2, w) == 1 { f = 1 } END { exit !f }' /proc/self/mounts; then
-		say "something is still mounted under $work: not removed"
-		return 1
-	fi
-	rm -rf "$work"
-	work=
-}
+# bg_wait and cleanup: mk/debroot.sh
 
 # finish PASSED FAILED: clean up and print the last line
 finish() {
@@ -352,8 +310,10 @@ host_main() {
 	done
 	self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 	top=$(cd "$(dirname "$0")/.." && pwd)
-	# shellcheck source=mk/apt-sources.sh
-	. "$top/mk/apt-sources.sh"
+	# shellcheck source=mk/debroot.sh
+	. "$top/mk/debroot.sh"
+	KEEP=${FRESH_ROOT_KEEP:-0}
+	KEEP_NAME=FRESH_ROOT_KEEP
 	if ! git -c safe.directory="$top" -C "$top" rev-parse --verify -q HEAD >/dev/null; then
 		say "$top is not a git checkout with a commit" >&2
 		exit 1

@@ -323,44 +323,9 @@ namespace_main() {
 
 # --- on this machine: build, bootstrap, run, clean up ----------------------------------
 
-bg_wait() {
-	"$@" &
-	child=$!
-	wait "$child"
-	st=$?
-	child=
-	return "$st"
-}
+# bg_wait and cleanup: mk/debroot.sh
 
-cleanup() {
-	if [ -n "${child:-}" ]; then
-		kill -TERM "$child" 2>/dev/null
-		n=0
-		while kill -0 "$child" 2>/dev/null && [ "$n" -lt 5 ]; do
-			sleep 1
-			n=$((n + 1))
-		done
-		kill -KILL "$child" 2>/dev/null
-		wait "$child" 2>/dev/null
-		child=
-		say "interrupted"
-	fi
-	[ -n "${work:-}" ] && [ -d "$work" ] || return 0
-	if [ "${PACKAGE_TEST_KEEP:-0}" = 1 ]; then
-		say "kept $work (PACKAGE_TEST_KEEP=1)"
-		work=
-		return 0
-	fi
-	awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/self/mounts | sort -r |
-	    while read -r m; do umount -l "$m"; done
-	if awk -v w="$work/" 'index($2, w) == 1 { f = 1 } END { exit !f }' /proc/self/mounts; then
-		say "something is still mounted under $work: not removed"
-		return 1
-	fi
-	rm -rf "$work"
-	work=
-}
-
+# finish PASSED FAILED: clean up and print the last line
 finish() {
 	cleanup
 	say "total $(($(now) - t_start))s"
@@ -395,8 +360,10 @@ host_main() {
 	fi
 	self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 	top=$(cd "$(dirname "$0")/.." && pwd)
-	# shellcheck source=mk/apt-sources.sh
-	. "$top/mk/apt-sources.sh"
+	# shellcheck source=mk/debroot.sh
+	. "$top/mk/debroot.sh"
+	KEEP=${PACKAGE_TEST_KEEP:-0}
+	KEEP_NAME=PACKAGE_TEST_KEEP
 	missing=$(missing_pkgs)
 	if [ -n "$missing" ]; then
 		say "installing: $missing"

@@ -135,3 +135,38 @@ def test_no_session_process_holds_the_key(ftpenv, certs, kind, reuse):
         hits = found_in(pid, secrets)
         assert not hits, "process %d holds %s of the %s key" % (pid, hits, kind)
     f.quit()
+
+
+def test_require_spends_few_signatures(ftpenv, certs):
+    """Under tls_session_reuse require (the default), a client that never resumes gets
+    the 522 that names the setting on its first data connections; after the few full
+    handshakes a session may have (3), its handshakes are refused without a signature,
+    logged as such, and the session still serves a client that resumes."""
+    import ftplib
+    import ssl
+    crt, key = certs["rsa"]
+    srv = ftpenv.inetd(tls_cert_file=crt, tls_key_file=key)
+    f = ReuseFTP_TLS(context=context(), timeout=15)
+    f.connect(srv.host, srv.port)
+    f.login("alice", ALICE_PW)
+    f.prot_p()
+    stor(f, "k.bin", HELLO)
+    f.data_context = context()      # a context of its own: never resumes
+    outcomes = []
+    for _ in range(5):
+        try:
+            retr(f, "k.bin")
+            outcomes.append("ok")
+        except ftplib.error_perm as e:
+            outcomes.append(str(e)[:3])
+        except (ssl.SSLError, OSError, EOFError):
+            with pytest.raises(ftplib.error_perm) as e:
+                f.voidresp()        # the server's 522 for the refused handshake
+            outcomes.append("tls " + str(e.value)[:3])
+    assert outcomes == ["522"] * 3 + ["tls 522"] * 2, outcomes
+    if ftpenv.syslog and ftpenv.syslog.active:
+        assert wait_for(lambda: any("no full handshake left" in l
+                                    for l in ftpenv.syslog_lines()), 5)
+    f.data_context = None           # resumes the control connection's session
+    assert retr(f, "k.bin") == HELLO
+    f.quit()
