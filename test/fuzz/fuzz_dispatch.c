@@ -199,7 +199,8 @@ check_reply_line(const char *l, size_t len, void *arg)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)l[i];
 
-		FZ_NEED(c >= 0x20 && c != 0x7f);
+		/* no control character but NUL, a path's LF (RFC 959's \012 rule, PATH_NUL) */
+		FZ_NEED((c >= 0x20 || c == 0) && c != 0x7f);
 		if (c == 0xff) {	/* IAC goes doubled */
 			FZ_NEED(i + 1 < len && (unsigned char)l[i + 1] == 0xff);
 			i++;

@@ -342,7 +342,7 @@ fz_check_lines(const char *p, size_t n, void (*fn)(const char *, size_t, void *)
 	size_t start = 0, i;
 
 	for (i = 0; i < n; i++) {
-		FZ_NEED(p[i] != '\0' && p[i] != '\n');
+		FZ_NEED(p[i] != '\n');	/* a NUL is a path's LF (RFC 959 \012 rule) */
 		if (p[i] != '\r')
 			continue;
 		FZ_NEED(i + 1 < n && p[i + 1] == '\n');
