@@ -18,7 +18,7 @@ FTPD_SRCS = ftpd/main.c ftpd/monitor.c ftpd/control.c ftpd/session.c \
 	ftpd/cmd_dir.c ftpd/cmd_file.c ftpd/cmd_conn.c ftpd/cmd_tls.c ftpd/data.c \
 	ftpd/transfer.c ftpd/listing.c ftpd/userproc.c ftpd/login.c ftpd/limit.c \
 	ftpd/ratelimit.c ftpd/userconf.c ftpd/linebuf.c ftpd/ascii.c ftpd/testhook.c \
-	ftpd/keyproc.c ftpd/wtmp.c
+	ftpd/keyproc.c ftpd/wtmp.c ftpd/tlsproc.c
 COMMON_SRCS = common/buf.c common/log.c common/conf.c common/ipc.c \
 	common/net.c common/path.c common/privdrop.c common/files.c common/sandbox.c \
 	common/tls.c common/tls_cert.c common/tls_key.c \

@@ -325,7 +325,7 @@ static const struct ipc_desc ipc_desc[IPC_NTYPES] = {
 #include "ipc.def"
 };
 
-static const char *const ipc_peer_name[] = { "monitor", "control", "user", "key" };
+static const char *const ipc_peer_name[] = { "monitor", "control", "user", "key", "TLS" };
 
 /* MIN <= V <= MAX, as a function so that a bound of 0 draws no warning */
 static int

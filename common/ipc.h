@@ -59,14 +59,16 @@ int	 msg_done(const struct msg *m);
 
 /*
  * The processes of a session (DESIGN.md); a transfer process speaks as USR.
- * The key process, forked by the monitor, holds the private keys.
+ * The TLS process owns the client connection and runs its TLS; the key
+ * process, forked by the monitor for one signature, holds the private keys.
  */
-enum ipc_peer { IPC_MON, IPC_CTL, IPC_USR, IPC_KEY };
+enum ipc_peer { IPC_MON, IPC_CTL, IPC_USR, IPC_KEY, IPC_TLS };
 
 /* Session states, as the receiver of a request sees them (ipc.def). */
 #define IPC_PREAUTH	0x01
 #define IPC_START	0x02
 #define IPC_USER	0x04
+#define IPC_ANY		(IPC_PREAUTH | IPC_START | IPC_USER)	/* a process with no login state */
 
 enum ipc_fds { IPC_NOFD, IPC_FD, IPC_MAYFD };
 
@@ -161,18 +163,26 @@ const char *ipc_name(unsigned type);
 #define IPC_IF_MON_MON(...)	__VA_ARGS__
 #define IPC_IF_MON_CTL(...)
 #define IPC_IF_MON_USR(...)
+#define IPC_IF_MON_KEY(...)
+#define IPC_IF_MON_TLS(...)
 #define IPC_IF_CTL_MON(...)
 #define IPC_IF_CTL_CTL(...)	__VA_ARGS__
 #define IPC_IF_CTL_USR(...)
+#define IPC_IF_CTL_KEY(...)
+#define IPC_IF_CTL_TLS(...)
 #define IPC_IF_USR_MON(...)
 #define IPC_IF_USR_CTL(...)
 #define IPC_IF_USR_USR(...)	__VA_ARGS__
-#define IPC_IF_MON_KEY(...)
-#define IPC_IF_CTL_KEY(...)
 #define IPC_IF_USR_KEY(...)
+#define IPC_IF_USR_TLS(...)
 #define IPC_IF_KEY_MON(...)
 #define IPC_IF_KEY_CTL(...)
 #define IPC_IF_KEY_USR(...)
 #define IPC_IF_KEY_KEY(...)	__VA_ARGS__
-
+#define IPC_IF_KEY_TLS(...)
+#define IPC_IF_TLS_MON(...)
+#define IPC_IF_TLS_CTL(...)
+#define IPC_IF_TLS_USR(...)
+#define IPC_IF_TLS_KEY(...)
+#define IPC_IF_TLS_TLS(...)	__VA_ARGS__
 #endif

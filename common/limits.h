@@ -6,6 +6,7 @@
 #define FTPD_LIMITS_H
 
 #define MAX_CMDLINE	4096	/* longest control line incl. CRLF; longer lines get 500 */
+#define CTL_READ_MAX	4096	/* bytes of client input the control connection reads at once */
 #define MAX_USER	128	/* longest user name accepted by USER */
 #define MAX_PASS	256	/* longest password accepted by PASS */
 #define MAX_PATH	4096	/* PATH_MAX on Linux: longest path we build */

@@ -45,7 +45,7 @@ int		 tls_configured(const struct conf *c);
 /*
  * The private keys (tls_key.c).  Only a signer holds them (tls_keys_*,
  * ftpd/keyproc.c); every other process's context has stand-ins whose signatures are asked of
- * the monitor on FD (tls_sign_via()), as SELF (IPC_CTL, or IPC_USR for the
+ * the monitor on FD (tls_sign_via()), as SELF (IPC_TLS, or IPC_USR for the
  * user process and its transfer processes).
  */
 #define TLS_SIGN_RSA_PKCS1	1	/* RSASSA-PKCS1-v1_5: the DigestInfo, padded here */

@@ -45,7 +45,7 @@
 /* ---- the stand-ins, in the processes that run TLS ---- */
 
 static int	sign_fd = -1;		/* to the monitor */
-static enum ipc_peer sign_self;		/* IPC_CTL or IPC_USR */
+static enum ipc_peer sign_self;		/* IPC_TLS or IPC_USR */
 static int	sign_refused;		/* the monitor refused the last request */
 
 void
@@ -73,11 +73,11 @@ proxy_sign(int kind, const unsigned char *in, size_t n, unsigned char *out, size
 	sign_refused = 0;
 	if (sign_fd == -1 || n > TLS_SIG_MAX)
 		return -1;
-	if (sign_self == IPC_CTL) {
+	if (sign_self == IPC_TLS) {	/* the control connection's handshake */
 		struct ipc_sign req = { .kind = (uint8_t)kind, .input = input };
 
 		if (ipc_send_sign(sign_fd, &req, -1) == -1 ||
-		    ipc_await(sign_fd, IPC_MON, IPC_CTL, MON_SIGN, &r) == -1)
+		    ipc_await(sign_fd, IPC_MON, IPC_TLS, MON_SIGN, &r) == -1)
 			die("monitor gone");
 		ok = r.u.sig.ok;
 		sig = &r.u.sig.sig;

@@ -40,22 +40,6 @@ login_tls_refused(struct session *s, const char *user)
 	return 1;
 }
 
-/*
- * If the client sent a certificate on the control connection, the
- * handshake's messages into OUT: the monitor takes the certificate from them
- * once it has checked the client's proof that it holds the key.
- */
-static void
-login_cert(struct session *s, struct buf *out)
-{
-	struct buf der = BUF_INIT(CERT_DER_MAX);
-
-	if (s->ctl_tls != NULL && s->conf->tls_client_cert != CCERT_NONE &&
-	    tls_peer_der(s->ctl_tls, &der) == 0 && tls_transcript(s->ctl_tls, out) == -1)
-		buf_reset(out);
-	buf_free(&der);
-}
-
 /* Wait for the monitor's answer R to request REQ, just sent (-1: it is gone). */
 static void
 login_await(struct session *s, int sent, enum ipc_type req, struct ipc_in *r)
@@ -73,7 +57,6 @@ static void
 login_answer(struct session *s, struct ipc_in *r)
 {
 	struct ipc_init init;
-	struct buf sess;
 
 	if (r->type == MON_CERT_PASS) {		/* USER goes on: PASS follows */
 		reply(s, FTP_GIVEPWORD, "%s", r->u.cert_pass.text);
@@ -84,13 +67,9 @@ login_answer(struct session *s, struct ipc_in *r)
 		s->relay_fd = r->fd;
 		s->logged_in = 1;
 		s->inflight = 1;	/* until the user process has said 230 */
-		buf_init(&sess, TLS_SESSION_MAX);
-		if (s->ctl_tls != NULL)
-			tls_session_export(s->ctl_tls, &sess);
 		init.mlst_facts = s->mlst_facts;
-		init.tls_session = (struct ipc_bytes){ sess.p, sess.len };
+		init.tls_session = (struct ipc_bytes){ s->ctl_session.p, s->ctl_session.len };
 		ipc_send_init(s->relay_fd, &init, -1);
-		buf_free(&sess);
 		control_sync_prot(s);
 	} else if (r->u.auth_fail.close) {
 		reply(s, FTP_CLOSING, "%s Too many failed logins, closing control connection.",
@@ -101,26 +80,22 @@ login_answer(struct session *s, struct ipc_in *r)
 }
 
 /*
- * USER over TLS with a client certificate: the monitor may log the user in
- * at once (232), want the password (331), or refuse.  Returns 0 if there is
- * no certificate to try (go on as usual), 1 after it answered.
+ * USER over TLS with a client certificate: the monitor, which has the
+ * handshake from the TLS process, may log the user in at once (232), want
+ * the password (331), or refuse.  Returns 0 if there is no certificate to try
+ * (go on as usual), 1 after it answered.
  */
 static int
 login_by_cert(struct session *s)
 {
 	struct ipc_cert_login m;
-	struct buf der = BUF_INIT(TLS_TRANSCRIPT_MAX);
 	struct ipc_in r;
 
-	login_cert(s, &der);
-	if (der.len == 0) {	/* the client sent no certificate */
-		buf_free(&der);
+	if (s->tls_state != CTL_TLS || !s->have_cert_digest ||
+	    s->conf->tls_client_cert == CCERT_NONE)
 		return 0;
-	}
 	str_copy(m.user, sizeof(m.user), s->user);
-	m.tls_transcript = (struct ipc_bytes){ der.p, der.len };
 	login_await(s, ipc_send_cert_login(s->mon_fd, &m, -1), MON_CERT_LOGIN, &r);
-	buf_free(&der);
 	login_answer(s, &r);
 	ipc_free(&r);
 	return 1;
@@ -155,7 +130,6 @@ void
 cmd_pass(struct session *s, const char *arg)
 {
 	struct ipc_auth m;
-	struct buf der = BUF_INIT(TLS_TRANSCRIPT_MAX);
 	struct ipc_in r;
 
 	if (s->logged_in) {
@@ -175,12 +149,8 @@ cmd_pass(struct session *s, const char *arg)
 	}
 	str_copy(m.user, sizeof(m.user), s->user);
 	str_copy(m.pass, sizeof(m.pass), arg);
-	m.tls = s->tls_state != CTL_PLAIN;
-	login_cert(s, &der);
-	m.tls_transcript = (struct ipc_bytes){ der.p, der.len };
 	login_await(s, ipc_send_auth(s->mon_fd, &m, -1), MON_AUTH, &r);
 	explicit_bzero(&m, sizeof(m));		/* the password's copy */
-	buf_free(&der);
 	login_answer(s, &r);
 	ipc_free(&r);
 }

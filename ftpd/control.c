@@ -1,20 +1,18 @@
 /*
- * control.c: the control process, owner of the client connection.
+ * control.c: the control process, the FTP parser of the control connection.
  *
- * Runs as nopriv_user, chrooted to an empty directory.  Reads the client's
- * bytes, turns them into command lines (linebuf.c), answers pre-login
- * commands itself, asks the monitor to log a user in, and after login relays
- * lines to the user process and its replies back.  Keeps the idle and login
- * timers.  Never opens a file and never holds a privilege.
+ * Runs as nopriv_user, chrooted to an empty directory.  Has the client's
+ * bytes from the TLS process (tlsproc.c), which owns the connection and its
+ * TLS, turns them into command lines (linebuf.c), answers pre-login commands
+ * itself, asks the monitor to log a user in, and after login relays lines to
+ * the user process and its replies back.  Keeps the idle and login timers.
+ * Never opens a file, never holds a privilege, never sees a TLS secret of
+ * the control connection.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,11 +23,8 @@
 #include "ipc.h"
 #include "linebuf.h"
 #include "log.h"
-#include "net.h"
 #include "session.h"
-#include "tls.h"
 
-#define CTL_READ_MAX	4096	/* bytes of client input read at once */
 #define CTL_CLOSE_MS	2000	/* how long the last reply may take to leave */
 
 static struct session *ctl_session;	/* for the fatal hook only */
@@ -40,6 +35,7 @@ struct ctl_input {
 	size_t		 pos, len;
 	struct linebuf	 lb;
 };
+static struct ctl_input ctl_in;
 
 static time_t
 now(void)
@@ -51,28 +47,21 @@ now(void)
 }
 
 /*
- * Send a reply.  A client that does not take it within the idle timeout (a
- * client that pipelines commands and never reads) has gone as far as the
- * session is concerned; the last reply of a closing session gets a short
- * bound.
+ * Send a reply, by the TLS process.  A client that does not take it within
+ * the idle timeout (a client that pipelines commands and never reads) has
+ * gone as far as the session is concerned; the last reply of a closing
+ * session gets a short bound.
  */
 static void
 ctl_send(struct session *s, const char *p, size_t n)
 {
-	int ms = s->quitting ? CTL_CLOSE_MS : (int)s->idle_timeout * 1000;
-	int r;
+	struct ipc_chn_reply m;
 
-	if (s->ctl_tls != NULL) {
-		tls_set_timeouts(s->ctl_tls, 0, ms);
-		r = tls_write(s->ctl_tls, p, n) == -1 ? -1 : 0;
-	} else
-		r = write_within(s->client_out, p, n, ms);
-	if (r == -1) {
-		if (errno == EAGAIN && !s->quitting)
-			log_msg(LOG_INFO, "%s: the client took no reply for %d seconds: closing",
-			    s->peer_str, ms / 1000);
-		_exit(0);	/* the client is gone */
-	}
+	m.ms = s->quitting ? CTL_CLOSE_MS : (uint32_t)s->idle_timeout * 1000;
+	m.closing = (uint8_t)s->quitting;
+	m.text = (struct ipc_bytes){ p, n };
+	if (ipc_send_chn_reply(s->chan_fd, &m, -1) == -1)
+		_exit(0);	/* the client is gone, and the TLS process with it */
 }
 
 static void
@@ -122,29 +111,28 @@ ctl_check_hello(struct session *s, const unsigned char *in, ssize_t n)
 	_exit(0);
 }
 
-/*
- * Read what the client sent into IN (which is empty); -1 when the client has
- * gone.  The socket does not block: a TLS record whose rest has not come yet
- * waits for the next poll().
- */
-static int
-ctl_read_client(struct session *s, struct ctl_input *in)
+/* Ask the TLS process for the client's next bytes (one CHN_INPUT comes). */
+static void
+ctl_ask_input(struct session *s)
 {
-	ssize_t n;
+	if (ipc_send_chn_read(s->chan_fd, &(struct ipc_chn_read){}, -1) == -1)
+		_exit(0);
+	s->reading = 1;
+}
 
-	if (s->ctl_tls != NULL) {
-		tls_set_timeouts(s->ctl_tls, 0, (int)s->idle_timeout * 1000);
-		n = tls_read(s->ctl_tls, in->buf, sizeof(in->buf));
-	} else
-		n = read(s->client_in, in->buf, sizeof(in->buf));
-	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return 0;
-	if (n <= 0)
-		return -1;
-	ctl_check_hello(s, in->buf, n);
-	in->pos = 0;
-	in->len = (size_t)n;
-	return 0;
+/* What the client sent, from the TLS process, into ctl_in (which is empty). */
+static void
+ctl_chn_input(struct session *s, struct ipc_in *m)
+{
+	size_t n = m->u.chn_input.data.len;
+
+	if (!s->reading)
+		die("TLS process: input that was not asked for");
+	s->reading = 0;
+	memcpy(ctl_in.buf, m->u.chn_input.data.p, n);
+	ctl_check_hello(s, ctl_in.buf, (ssize_t)n);
+	ctl_in.pos = 0;
+	ctl_in.len = n;
 }
 
 /*
@@ -173,64 +161,42 @@ ctl_feed(struct session *s, struct ctl_input *in, time_t *last)
 }
 
 /*
- * Before closing on a client that still sends: let the last reply reach it
- * (closing with unread input would reset the connection and lose the reply).
+ * The TLS process runs the handshake; no read is out (the command asking for
+ * TLS came in the last one), so nothing the client sends in clear after it
+ * is ever read.  The handshake may not outlast the login deadline.
  */
-static void
-ctl_linger(struct session *s)
-{
-	struct pollfd p = { s->client_in, POLLIN, 0 };
-	char junk[4096];
-	int i;
-
-	shutdown(s->client_out, SHUT_WR);
-	for (i = 0; i < 16 && poll(&p, 1, 1000) == 1; i++)
-		if (read(s->client_in, junk, sizeof(junk)) <= 0)
-			break;
-}
-
 int
 control_start_tls(struct session *s)
 {
-	char why[256], desc[200];
 	long secs = s->conf->tls_handshake_timeout, left;
+	struct ipc_in r;
+	int ok;
 
-	/* before login, a handshake may not outlast the login deadline */
+	BUG_ON(s->reading);
 	left = s->login_start + s->conf->login_timeout - now();
 	if (!s->logged_in && left < secs)
 		secs = left > 1 ? left : 1;
-	/* a client that does not speak TLS after AUTH gets a plaintext 421 (RFC 4217 10.1) */
-	if (!s->implicit && tls_client_speaks_tls(s->client_in, (int)secs) == 0) {
-		log_msg(LOG_NOTICE, "%s: control TLS handshake failed: the client sent no "
-		    "TLS handshake after AUTH", s->peer_str);
-		reply(s, FTP_CLOSING, "TLS negotiation failed, closing control connection.");
-		ctl_linger(s);
+	if (ipc_send_chn_start(s->chan_fd, &(struct ipc_chn_start){ (uint32_t)secs }, -1) == -1 ||
+	    ipc_await(s->chan_fd, IPC_TLS, IPC_CTL, CHN_START, &r) == -1)
 		return -1;
+	if ((ok = r.u.chn_up.ok)) {
+		s->tls_state = CTL_TLS;
+		s->have_cert_digest = r.u.chn_up.have_cert_digest;
+		memcpy(s->cert_digest, r.u.chn_up.cert_digest.p, sizeof(s->cert_digest));
+		buf_reset(&s->ctl_session);
+		buf_append(&s->ctl_session, r.u.chn_up.tls_session.p, r.u.chn_up.tls_session.len);
 	}
-	s->ctl_tls = tls_accept(s->tls_ctx, s->client_in, TLS_CONTROL, (int)secs,
-	    why, sizeof(why));
-	if (s->ctl_tls == NULL) {
-		log_msg(LOG_NOTICE, "%s: control TLS handshake failed: %s", s->peer_str, why);
-		return -1;
-	}
-	s->tls_state = CTL_TLS;
-	if (tls_peer_digest(s->ctl_tls, s->cert_digest) == 0)
-		s->have_cert_digest = 1;
-	tls_describe(s->ctl_tls, desc, sizeof(desc));
-	log_msg(LOG_INFO, "%s: control connection %s", s->peer_str, desc);
-	/* the urgent byte of a Synch would land in the TLS stream: keep it out */
-	setsockopt(s->client_in, SOL_SOCKET, SO_OOBINLINE, &(int){ 0 }, sizeof(int));
-	return 0;
+	ipc_free(&r);
+	return ok ? 0 : -1;
 }
 
+/* After the 200 to CCC: the TLS process sends close_notify; plaintext from here on. */
 void
 control_clear_tls(struct session *s)
 {
-	tls_clear(s->ctl_tls, (int)s->conf->tls_handshake_timeout);
-	tls_free(s->ctl_tls);
-	s->ctl_tls = NULL;
+	if (ipc_send_chn_clear(s->chan_fd, &(struct ipc_chn_clear){}, -1) == -1)
+		_exit(0);
 	s->tls_state = CTL_CLEARED;
-	log_msg(LOG_INFO, "%s: control connection cleared (CCC)", s->peer_str);
 }
 
 void
@@ -293,7 +259,8 @@ ctl_end(struct session *s, struct ipc_in *m)
 	s->login_start = now();
 }
 
-static void (*const ctl_reltab[IPC_NTYPES])(struct session *, struct ipc_in *) = {
+/* The requests to the control process: the user process's and the TLS process's. */
+static void (*const ctl_tab[IPC_NTYPES])(struct session *, struct ipc_in *) = {
 #define REQ(type, stem, from, to, when, fds, fields)	IPC_IF(to, CTL, [type] = ctl_##stem,)
 #define ANS(...)
 #include "ipc.def"
@@ -312,8 +279,21 @@ ctl_relay(struct session *s)
 		reply(s, FTP_CLOSING, "Service not available, closing control connection.");
 		_exit(1);
 	}
-	ctl_reltab[m.type](s, &m);
+	ctl_tab[m.type](s, &m);
 	ipc_free(&m);
+}
+
+/* The input asked for from the TLS process; -1 when the client has gone (it has ended). */
+static int
+ctl_read_client(struct session *s)
+{
+	struct ipc_in m;
+
+	if (ipc_recv(s->chan_fd, IPC_TLS, IPC_CTL, IPC_ANY, &m) == -1)
+		return -1;
+	ctl_tab[m.type](s, &m);
+	ipc_free(&m);
+	return 0;
 }
 
 /*
@@ -338,27 +318,10 @@ ctl_timeout(const struct session *s, time_t last, long *secs)
 	return end <= t ? 0 : (int)((end - t) * 1000);
 }
 
-/* Set up the client connection: non-blocking, Synch in the stream, no Nagle. */
-static void
-ctl_socket(struct session *s)
-{
-	int fl = fcntl(s->client_in, F_GETFL);
-
-	if (fl == -1 || fcntl(s->client_in, F_SETFL, fl | O_NONBLOCK) == -1)
-		die("fcntl: %s", strerror(errno));
-	/*
-	 * Telnet Synch: keep the urgent byte in the stream so that "IAC IP IAC DM"
-	 * reads the same however the client marked it urgent (RFC 959 4.1.3).
-	 */
-	setsockopt(s->client_in, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 }, sizeof(int));
-	/* replies are whole lines: no Nagle/delayed-ACK stall between commands */
-	setsockopt(s->client_in, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-}
-
 void
 control_run(struct session *s)
 {
-	static struct ctl_input in;
+	struct ctl_input *in = &ctl_in;
 	struct pollfd pfd[2];
 	time_t last;
 	long secs = 0;
@@ -366,11 +329,9 @@ control_run(struct session *s)
 
 	ctl_session = s;
 	s->send = ctl_send;
-	tls_sign_via(s->mon_fd, IPC_CTL);	/* the handshake's signature is the monitor's */
 	log_set_fatal_hook(ctl_fatal);
-	linebuf_init(&in.lb);
+	linebuf_init(&in->lb);
 	s->login_start = last = now();
-	ctl_socket(s);
 	if (s->implicit) {	/* ftpsd: TLS first, then the greeting (MS-FTPS) */
 		if (control_start_tls(s) == -1)
 			_exit(0);
@@ -381,16 +342,16 @@ control_run(struct session *s)
 		log_msg(LOG_WARNING, "%s: no TLS certificate configured: plain FTP only, "
 		    "passwords travel in clear", s->peer_str);
 	while (!s->quitting) {
-		ctl_feed(s, &in, &last);
+		ctl_feed(s, in, &last);
 		if (s->quitting)
 			break;
 		ms = ctl_timeout(s, last, &secs);
 		/* read the client only when every line read so far has been answered */
-		want = !s->inflight && in.pos == in.len;
-		if (want && s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
-			ms = 0;	/* decrypted bytes wait: do not sleep on the socket */
-		pfd[0].fd = s->client_in;
-		pfd[0].events = want ? POLLIN : 0;	/* else only a reset or hang-up */
+		want = !s->inflight && in->pos == in->len;
+		if (want && !s->reading)
+			ctl_ask_input(s);
+		pfd[0].fd = s->chan_fd;	/* what was asked for, or the end of the client */
+		pfd[0].events = POLLIN;
 		pfd[1].fd = s->relay_fd;
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;	/* not polled without a relay, which a login may open */
@@ -399,19 +360,14 @@ control_run(struct session *s)
 			continue;
 		if (r == -1)
 			die("poll: %s", strerror(errno));
-		if (r == 0 && want && s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
-			pfd[0].revents = POLLIN;
-		else if (r == 0) {
+		if (r == 0) {
 			log_msg(LOG_INFO, "%s: timeout after %ld seconds", s->peer_str, secs);
 			s->quitting = 1;
 			reply(s, FTP_CLOSING, "Timeout (%ld seconds): closing control connection.", secs);
 			break;
 		}
-		if (want && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (ctl_read_client(s, &in) == -1)
-				break;
-		} else if (pfd[0].revents & (POLLHUP | POLLERR))
-			break;	/* the client reset the connection while a command ran */
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && ctl_read_client(s) == -1)
+			break;	/* the client has gone */
 		if (s->relay_fd != -1 && (pfd[1].revents & (POLLIN | POLLHUP)))
 			ctl_relay(s);
 	}

@@ -14,7 +14,7 @@ struct session;
 
 /*
  * monitor.c: serve one session whose control connection is fd 0/1, as inetd
- * starts us.  Forks the control process and, per login, the user process;
+ * starts us.  Forks the TLS and control processes and, per login, the user process;
  * stays root; returns only when the session is over.
  */
 void	 monitor_run(struct session *s);
@@ -29,14 +29,20 @@ int	 keyproc_sign(const struct session *s, enum ipc_type req, int kind,
 	    const struct ipc_bytes *in, struct buf *out, pid_t *signer);
 void	 keyproc_reap(pid_t signer);
 
+/*
+ * tlsproc.c: the TLS process's loop (the client connection on fds 0/1, the
+ * control process on s->chan_fd); never returns.
+ */
+void	 tlsproc_run(struct session *s) __attribute__((noreturn));
+
 /* control.c: the control process's loop; never returns. */
 void	 control_run(struct session *s) __attribute__((noreturn));
 /* control.c: tell the user process the data protection state (after login, PROT, CCC). */
 void	 control_sync_prot(struct session *s);
 /*
- * control.c: start TLS on the control connection (after 234, or at once for
- * ftpsd).  Input already read is discarded.  Returns 0, or -1 if the client
- * is to be dropped (the reason is logged; a plaintext 421 was sent if useful).
+ * control.c: have the TLS process start TLS on the control connection (after
+ * 234, or at once for ftpsd).  Returns 0, or -1 if the client is to be dropped
+ * (the TLS process has logged why, and sent a plaintext 421 if useful).
  */
 int	 control_start_tls(struct session *s);
 /* control.c: end TLS on the control connection (CCC); plaintext from here on. */

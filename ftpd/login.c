@@ -54,7 +54,8 @@ mon_shell_ok(const struct session *s, const struct passwd *pw)
 static int
 mon_anon_tls_ok(struct mon *m, char *reason, size_t rsz)
 {
-	const char *why = session_tls_login_refusal(m->s, "anonymous", 1, m->tls, NULL, 0);
+	const char *why = session_tls_login_refusal(m->s, "anonymous", 1,
+	    m->chan_state != CTL_PLAIN, NULL, 0);
 
 	if (why == NULL)
 		return 1;
@@ -118,7 +119,8 @@ mon_local_tls_ok(struct mon *m, const struct passwd *pw)
 	const char *gptr[MAX_GROUPS];
 	int n = mon_group_names(pw, gnames, gptr);
 
-	return session_tls_login_refusal(m->s, pw->pw_name, 0, m->tls, gptr, n) == NULL;
+	return session_tls_login_refusal(m->s, pw->pw_name, 0, m->chan_state != CTL_PLAIN,
+	    gptr, n) == NULL;
 }
 
 /* What the client certificate of this login attempt is worth for USER. */
@@ -130,18 +132,17 @@ struct mon_cert {
 
 /*
  * The client certificate of a login, from the control handshake's messages
- * (TRANSCRIPT, N bytes): valid only if the client proved it holds the key
- * (tls_proof_check(), against the signature the monitor made for this
- * session's handshake), its chain verifies, and certmap maps it to USER.
+ * (the TLS process's MON_CHANNEL): valid only if the client proved it holds
+ * the key (tls_proof_check(), against the signature the monitor made for
+ * this session's handshake), its chain verifies, and certmap maps it to USER.
  */
 static void
-mon_cert_eval(struct mon *m, const void *transcript, size_t n, const char *user,
-    struct mon_cert *mc)
+mon_cert_eval(struct mon *m, const char *user, struct mon_cert *mc)
 {
 	const struct cert_info *ci = &m->cert_ci;
 
 	memset(mc, 0, sizeof(*mc));
-	if (!(mc->present = n > 0)) {
+	if (!(mc->present = m->transcript.len > 0)) {
 		str_copy(mc->why, sizeof(mc->why), "This account needs a client certificate: "
 		    "connect over TLS with your certificate and key.");
 		return;
@@ -149,7 +150,8 @@ mon_cert_eval(struct mon *m, const void *transcript, size_t n, const char *user,
 	/* checked once per session: it has one control handshake, one certificate */
 	if (!m->cert_checked) {
 		m->cert_checked = 1;
-		m->cert_valid = tls_proof_check(transcript, n, m->ctl_sig.p, m->ctl_sig.len,
+		m->cert_valid = tls_proof_check(m->transcript.p, m->transcript.len,
+		    m->ctl_sig.p, m->ctl_sig.len,
 		    &m->cert_der, m->cert_why, sizeof(m->cert_why)) == 0 &&
 		    tls_cert_check(m->s->conf, m->cert_der.p, m->cert_der.len, &m->cert_ci,
 		    m->cert_why, sizeof(m->cert_why)) == 0;
@@ -243,8 +245,8 @@ mon_finish_local(struct mon *m, const struct passwd *pw, struct creds *cr,
  * same: the client always hears "Login incorrect.", the reason goes to syslog.
  */
 static int
-mon_local(struct mon *m, const char *user, char *pass, const void *der, size_t dern,
-    struct creds *cr, char *home, size_t homesz)
+mon_local(struct mon *m, const char *user, char *pass, struct creds *cr, char *home,
+    size_t homesz)
 {
 	const struct conf *c = m->s->conf;
 	char authuser[MAX_USER + 1], why[256];
@@ -259,7 +261,7 @@ mon_local(struct mon *m, const char *user, char *pass, const void *der, size_t d
 	else if (mon_listed(c->tls_cert_only_users, pw))
 		refused = "a password for a certificate-only account (tls_cert_only_users)";
 	else if (mon_cert_needed(m, pw)) {
-		mon_cert_eval(m, der, dern, user, &mc);
+		mon_cert_eval(m, user, &mc);
 		if (!mc.ok)
 			refused = mc.why;
 	}
@@ -290,7 +292,6 @@ mon_auth(struct mon *m, struct ipc_in *req)
 	struct buf nologin = BUF_INIT(MSG_FILE_MAX);
 	int ok;
 
-	m->tls = req->u.auth.tls;
 	mon_end_login(m);
 	memset(&cr, 0, sizeof(cr));
 	str_copy(reason, sizeof(reason), "Login incorrect.");
@@ -305,9 +306,7 @@ mon_auth(struct mon *m, struct ipc_in *req)
 		if (ok == 0)
 			log_msg(LOG_INFO, "ANONYMOUS FTP LOGIN FROM %s, %.64s", m->s->peer_str, pass);
 	} else
-		ok = mon_local(m, user, pass, req->u.auth.tls_transcript.p,
-		    req->u.auth.tls_transcript.len, &cr, root,
-		    sizeof(root));
+		ok = mon_local(m, user, pass, &cr, root, sizeof(root));
 	buf_free(&nologin);
 	if (ok == 0) {
 		if (m->s->anonymous)
@@ -336,7 +335,6 @@ mon_cert_login(struct mon *m, struct ipc_in *req)
 	struct creds cr;
 
 	mon_end_login(m);
-	m->tls = 1;
 	m->s->anonymous = 0;
 	pw = userconf_getpw(m->s->conf, user);
 	/*
@@ -344,8 +342,7 @@ mon_cert_login(struct mon *m, struct ipc_in *req)
 	 * PASS, with the same "Login incorrect." as every other: USER tells no
 	 * stranger which accounts exist or what their certificate lacks.
 	 */
-	mon_cert_eval(m, req->u.cert_login.tls_transcript.p, req->u.cert_login.tls_transcript.len,
-	    user, &mc);
+	mon_cert_eval(m, user, &mc);
 	if (!mc.ok || !mon_account_ok(m, user, pw)) {
 		/* a verification that logs nobody in counts like a failed login */
 		if (++m->fails >= m->s->conf->login_attempts) {

@@ -2,8 +2,8 @@
  * monitor.c: the privileged side of a session.
  *
  * Runs as root for the whole session and never reads a byte from the network:
- * it gives the client connection to the control process and then only speaks
- * the fixed IPC of session.h.  It does the logins (PAM, anonymous, the legacy
+ * it gives the client connection to the TLS process, starts the control
+ * process behind it, and then only speaks the IPC of ipc.def.  It does the logins (PAM, anonymous, the legacy
  * ftpusers/ftpchroot/shells/nologin files), forks the user process with the
  * user's credentials, binds port 20 on request, and closes the PAM session
  * when the user process ends.  Requests are checked against a permission table
@@ -50,6 +50,7 @@ static void mon_port20(struct mon *, struct ipc_in *);
 static void mon_xferlog(struct mon *, struct ipc_in *);
 static void mon_sign(struct mon *, struct ipc_in *);
 static void mon_sign_data(struct mon *, struct ipc_in *);
+static void mon_channel(struct mon *, struct ipc_in *);
 
 
 /*
@@ -205,6 +206,8 @@ mon_start_user(struct mon *m, const struct creds *cr)
 		die("fork: %s", strerror(errno));
 	if (m->usr_pid == 0) {
 		close(m->ctl_fd);
+		if (m->tls_fd != -1)
+			close(m->tls_fd);
 		close(relay[0]);
 		close(mon[0]);
 		limit_leave(m->s->limit_fd);	/* the monitor's copies hold the slots */
@@ -376,7 +379,7 @@ mon_sign_for(struct mon *m, struct ipc_in *req)
 	if (ctl) {
 		if (ok)		/* tls_proof_check() looks for it */
 			buf_append(&m->ctl_sig, sig.p, sig.len);
-		ipc_send_sig(m->ctl_fd, &(struct ipc_sig){ (uint8_t)ok, out }, -1);
+		ipc_send_sig(m->tls_fd, &(struct ipc_sig){ (uint8_t)ok, out }, -1);
 	} else
 		ipc_send_sig_data(m->usr_fd, &(struct ipc_sig_data){ (uint8_t)ok, out }, -1);
 	keyproc_reap(signer);
@@ -396,6 +399,24 @@ mon_sign_data(struct mon *m, struct ipc_in *req)
 }
 
 /*
+ * The control connection's protection, from the TLS process: TLS once (after
+ * the one control handshake the monitor signed for), then cleared (CCC,
+ * only after a login).  The handshake's messages come with it when the
+ * client sent a certificate; the proof in them is checked at login.
+ */
+static void
+mon_channel(struct mon *m, struct ipc_in *req)
+{
+	const struct ipc_channel *c = &req->u.channel;
+
+	if (c->state != m->chan_state + 1 || (c->state == CTL_TLS && m->ctl_sig.len == 0) ||
+	    (c->state == CTL_CLEARED && (m->usr_pid <= 0 || c->tls_transcript.len > 0)))
+		die("monitor: MON_CHANNEL from the TLS process out of order");
+	m->chan_state = (enum ctl_tls)c->state;
+	buf_append(&m->transcript, c->tls_transcript.p, c->tls_transcript.len);
+}
+
+/*
  * Check REQ against ipc.def (sender, state, fields) and run it: anything
  * else ends the session.  A request from the control process while a user
  * process runs is legitimate only once that login is ending (mon_user_gone()).
@@ -409,6 +430,15 @@ mon_dispatch(struct mon *m, struct ipc_in *req)
 		    ipc_name(req->type));
 	ipc_accept(req, m->usr_pid > 0 ? IPC_USER : IPC_PREAUTH);
 	reqtab[req->type](m, req);
+}
+
+/* The login deadline has passed, or the session must end now. */
+static void
+mon_kill_session(struct mon *m)
+{
+	kill(m->ctl_pid, SIGKILL);
+	kill(m->tls_pid, SIGKILL);
+	m->ctl_killed = SIGKILL;
 }
 
 /*
@@ -428,10 +458,8 @@ mon_close_control(struct mon *m)
 		if (r != 1 || read(m->ctl_fd, junk, sizeof(junk)) <= 0)
 			break;
 	}
-	if (r != 1 || i == 64) {
-		kill(m->ctl_pid, SIGKILL);
-		m->ctl_killed = SIGKILL;
-	}
+	if (r != 1 || i == 64)
+		mon_kill_session(m);
 }
 
 /*
@@ -449,20 +477,55 @@ mon_login_left(const struct mon *m)
 	return left > 0 ? (int)(left * 1000) : 0;
 }
 
+/* One request from the TLS process; -1 once it is gone (and the client with it). */
+static int
+mon_from_tls(struct mon *m)
+{
+	struct ipc_in req;
+
+	if (ipc_read(m->tls_fd, IPC_TLS, IPC_MON, &req) == -1) {
+		close(m->tls_fd);
+		m->tls_fd = -1;
+		return -1;
+	}
+	mon_dispatch(m, &req);
+	ipc_free(&req);
+	return 0;
+}
+
+/*
+ * Before a request of the control process: whatever the TLS process has
+ * reported by now.  It reports the channel before it passes on a byte read
+ * under it, so a login sees the channel the client's password came over.
+ */
+static void
+mon_drain_tls(struct mon *m)
+{
+	struct pollfd p;
+	int r;
+
+	while (m->tls_fd != -1) {
+		p = (struct pollfd){ m->tls_fd, POLLIN, 0 };
+		if ((r = poll(&p, 1, 0)) == -1 && errno == EINTR)
+			continue;
+		if (r != 1 || mon_from_tls(m) == -1)
+			return;
+	}
+}
+
 /* Serve requests until the control process is gone. */
 static void
 mon_loop(struct mon *m)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct ipc_in req;
 	int r;
 
 	for (;;) {
-		pfd[0].fd = m->ctl_fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = m->usr_fd;
-		pfd[1].events = POLLIN;
-		if ((r = idle_poll(pfd, m->usr_fd != -1 ? 2 : 1, mon_login_left(m))) == -1) {
+		pfd[0] = (struct pollfd){ m->ctl_fd, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ m->tls_fd, POLLIN, 0 };	/* -1: not polled */
+		pfd[2] = (struct pollfd){ m->usr_fd, POLLIN, 0 };
+		if ((r = idle_poll(pfd, 3, mon_login_left(m))) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
@@ -470,11 +533,14 @@ mon_loop(struct mon *m)
 		if (r == 0) {
 			log_msg(LOG_NOTICE, "%s: no login within %ld seconds: ending the session",
 			    m->s->peer_str, m->s->conf->login_timeout);
-			kill(m->ctl_pid, SIGKILL);
-			m->ctl_killed = SIGKILL;
+			mon_kill_session(m);
 			return;
 		}
-		if (m->usr_fd != -1 && (pfd[1].revents & (POLLIN | POLLHUP))) {
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			mon_from_tls(m);
+			continue;
+		}
+		if (pfd[2].revents & (POLLIN | POLLHUP)) {
 			if (ipc_read(m->usr_fd, IPC_USR, IPC_MON, &req) == -1) {
 				mon_end_login(m);
 				continue;
@@ -485,6 +551,7 @@ mon_loop(struct mon *m)
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
 			if (ipc_read(m->ctl_fd, IPC_CTL, IPC_MON, &req) == -1)
 				return;	/* it exits (mon_reap() kills one that lingers) */
+			mon_drain_tls(m);
 			mon_dispatch(m, &req);
 			ipc_free(&req);
 		}
@@ -548,14 +615,33 @@ mon_limit_control(void)
 		mon_lower_limit(lim[i].res, lim[i].name, lim[i].max);
 }
 
-/* Fork the control process: unprivileged, chrooted, owner of fds 0/1. */
-static pid_t
-mon_start_control(struct session *s, const int sp[2])
+/* Point fds 0 and 1 at /dev/null: the client's connection is not this process's. */
+static void
+mon_drop_client(void)
 {
+	int null;
+
+	if ((null = open("/dev/null", O_RDWR)) == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1)
+		die("/dev/null: %s", strerror(errno));
+	if (null > 2)
+		close(null);
+}
+
+/*
+ * Fork one of the pre-login processes (WHAT: IPC_TLS or IPC_CTL): nopriv_user
+ * in empty_dir, MON its socket to the monitor, CHAN its end of the channel
+ * between them; every other descriptor of the monitor's is closed first (the
+ * TLS process keeps the client's fds 0/1, the control process has none).
+ */
+static pid_t
+mon_start_nopriv(struct mon *m, enum ipc_peer what, int mon, int chan, const int close_fds[3])
+{
+	struct session *s = m->s;
 	const struct conf *c = s->conf;
 	struct passwd *pw = getpwnam(c->nopriv_user);
 	struct creds cr;
 	pid_t pid;
+	int i;
 
 	if (pw == NULL)
 		die("nopriv_user %s does not exist", c->nopriv_user);
@@ -567,23 +653,57 @@ mon_start_control(struct session *s, const int sp[2])
 	cr.root = c->empty_dir;
 	if ((pid = fork()) == -1)
 		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(sp[0]);
-		if (s->xferlog_fd != -1)
-			close(s->xferlog_fd);
-		s->xferlog_fd = -1;
-		limit_leave(s->limit_fd);	/* the monitor's copies hold the slots */
-		s->mon_fd = sp[1];
-		privdrop(&cr);
-		privdrop_die_with_parent(s->monitor_pid, SIGKILL);
-		testhook_hand_over("FTPD_TEST_CTL_SOCK", s->mon_fd);
-		mon_limit_control();
-		if (sandbox_control() == -1)
-			log_msg(LOG_WARNING, "no seccomp filter for the control process: %s",
-			    strerror(errno));
+	if (pid > 0)
+		return pid;
+	for (i = 0; i < 3; i++)
+		if (close_fds[i] != -1)
+			close(close_fds[i]);
+	if (s->xferlog_fd != -1)
+		close(s->xferlog_fd);
+	s->xferlog_fd = -1;
+	limit_leave(s->limit_fd);	/* the monitor's copies hold the slots */
+	if (what == IPC_CTL)
+		mon_drop_client();
+	s->mon_fd = mon;
+	s->chan_fd = chan;
+	privdrop(&cr);
+	privdrop_die_with_parent(s->monitor_pid, SIGKILL);
+	testhook_hand_over(what == IPC_CTL ? "FTPD_TEST_CTL_SOCK" : "FTPD_TEST_TLS_SOCK",
+	    s->mon_fd);
+	mon_limit_control();
+	if (sandbox_control() == -1)
+		log_msg(LOG_WARNING, "no seccomp filter for the %s process: %s",
+		    what == IPC_CTL ? "control" : "TLS", strerror(errno));
+	if (what == IPC_CTL)
 		control_run(s);
-	}
-	return pid;
+	tlsproc_run(s);
+	_exit(0);
+}
+
+/*
+ * The pre-login processes: the TLS process, which takes the client's
+ * connection, and the control process behind it.  Each has its own socket
+ * to the monitor, and they share a channel.
+ */
+static void
+mon_start_session(struct mon *m)
+{
+	int tls[2], ctl[2], chan[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tls) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) == -1)
+		die("socketpair: %s", strerror(errno));
+	m->tls_fd = tls[0];
+	m->ctl_fd = ctl[0];
+	m->tls_pid = mon_start_nopriv(m, IPC_TLS, tls[1], chan[0],
+	    (const int[3]){ tls[0], ctl[0], ctl[1] });
+	close(tls[1]);
+	close(chan[0]);
+	m->ctl_pid = mon_start_nopriv(m, IPC_CTL, ctl[1], chan[1],
+	    (const int[3]){ tls[0], ctl[0], -1 });
+	close(ctl[1]);
+	close(chan[1]);
 }
 
 /*
@@ -688,7 +808,6 @@ monitor_run(struct session *s)
 {
 	struct mon m;
 	socklen_t len;
-	int sp[2], null;
 
 	len = sizeof(s->peer);
 	if (getpeername(0, &s->peer.sa, &len) == -1)
@@ -708,6 +827,7 @@ monitor_run(struct session *s)
 	memset(&m, 0, sizeof(m));
 	m.s = s;
 	m.usr_fd = -1;
+	m.tls_fd = -1;
 	m.ctl_signs = 1;	/* one control handshake per session: AUTH, or ftpsd's */
 	m.data_signs = -1;	/* set at login */
 	mon_tls_setup(s);
@@ -715,19 +835,12 @@ monitor_run(struct session *s)
 	if (s->conf->xferlog_enable && (s->xferlog_fd = open(s->conf->xferlog_file,
 	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1)
 		log_msg(LOG_WARNING, "xferlog %s: %s", s->conf->xferlog_file, strerror(errno));
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
-		die("socketpair: %s", strerror(errno));
-	m.ctl_fd = sp[0];
 	m.login_start = mon_now();
 	buf_init(&m.cert_der, CERT_DER_MAX);
 	buf_init(&m.ctl_sig, TLS_SIG_MAX);
-	m.ctl_pid = mon_start_control(s, sp);
-	close(sp[1]);
-	/* from here on the monitor holds no client descriptor */
-	if ((null = open("/dev/null", O_RDWR)) == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1)
-		die("/dev/null: %s", strerror(errno));
-	if (null > 2)
-		close(null);
+	buf_init(&m.transcript, TLS_TRANSCRIPT_MAX);
+	mon_start_session(&m);
+	mon_drop_client();	/* from here on the monitor holds no client descriptor */
 	log_set_fatal_hook(NULL);
 	s->send = NULL;
 	mon_loop(&m);
@@ -739,7 +852,11 @@ monitor_run(struct session *s)
 	mon_end_login(&m);
 	buf_free(&m.cert_der);
 	buf_free(&m.ctl_sig);
+	buf_free(&m.transcript);
 	mon_reap(&m, m.ctl_pid, "control", m.ctl_killed);
+	if (m.tls_fd != -1)
+		close(m.tls_fd);	/* with the control process gone, it ends */
+	mon_reap(&m, m.tls_pid, "TLS", m.ctl_killed);
 	if (s->conf->log_sessions)
 		log_msg(LOG_INFO, "session from %s closed", s->peer_str);
 }

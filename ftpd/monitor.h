@@ -16,14 +16,18 @@ struct pam_login;
 struct mon {
 	struct session		*s;
 	int			 ctl_fd;	/* to the control process */
+	int			 tls_fd;	/* to the TLS process, -1 once it is gone */
 	int			 usr_fd;	/* to the user process, -1 if none */
 	pid_t			 ctl_pid;
+	pid_t			 tls_pid;
 	pid_t			 usr_pid;
 	struct pam_login	*pam;		/* the open PAM session, if any */
 	int			 fails;		/* failed logins on this connection */
-	int			 tls;		/* the login came over a TLS control connection */
+	/* the control connection as the TLS process reports it (MON_CHANNEL) */
+	enum ctl_tls		 chan_state;
+	struct buf		 transcript;	/* its handshake, if the client sent a certificate */
 	time_t			 login_start;	/* no user logged in since (the login deadline) */
-	int			 ctl_killed;	/* the signal the monitor ended the control process with */
+	int			 ctl_killed;	/* the signal the monitor ended the control and TLS processes with */
 	int			 ending;	/* login_attempts reached: the session ends */
 	/* the client certificate, checked once per session (login.c) */
 	int			 cert_checked;

@@ -18,6 +18,7 @@ session_init(struct session *s, const struct conf *c)
 	s->client_in = 0;
 	s->client_out = 1;
 	s->mon_fd = -1;
+	s->chan_fd = -1;
 	s->relay_fd = -1;
 	s->xferlog_fd = -1;
 	s->pasv_fd = -1;
@@ -30,6 +31,7 @@ session_init(struct session *s, const struct conf *c)
 	s->data_prot[1] = session_data_policy(c, 0, "", NULL, 0, 1);	/* again at login */
 	buf_init(&s->welcome, MSG_FILE_MAX * 2);
 	buf_init(&s->queued, MAX_CMDLINE);
+	buf_init(&s->ctl_session, TLS_SESSION_MAX);
 	session_reset_transfer_state(s);
 }
 

@@ -5,7 +5,8 @@
  * before it, so a child starts with its parent's view and keeps only the part
  * its role owns (see DESIGN.md):
  *   monitor  root; PAM and privileged helpers; never reads network bytes
- *   control  nopriv_user in empty_dir; owns the client connection; pre-login commands
+ *   TLS      nopriv_user in empty_dir; owns the client connection and its TLS; no FTP
+ *   control  nopriv_user in empty_dir; parses the control connection; pre-login commands
  *   user     the logged-in user; post-login commands; owns the data connections
  *   transfer one data transfer, forked by the user process
  */
@@ -63,8 +64,9 @@ struct session {	/* NOLINT(clang-analyzer-optin.performance.Padding) */
 	int		 have_cert_digest;	/* the client sent a certificate on control */
 	unsigned char	 cert_digest[32];
 
-	/* the control process and the user process, each its own copy */
+	/* the TLS, control and user processes, each its own copy */
 	int		 mon_fd;		/* to the monitor */
+	int		 chan_fd;		/* TLS process <-> control process */
 	int		 relay_fd;		/* control <-> user process, -1 before login */
 	int		 logged_in;
 	int		 quitting;
@@ -72,10 +74,14 @@ struct session {	/* NOLINT(clang-analyzer-optin.performance.Padding) */
 	long		 idle_timeout;		/* SITE IDLE changes both (REL_IDLE) */
 	unsigned	 mlst_facts;		/* OPTS MLST, before login too (REL_INIT) */
 
-	/* the control process only */
+	/* the TLS process only */
 	struct tls_conn	*ctl_tls;		/* the control connection's TLS */
-	int		 pbsz_done;
 	int		 client_in, client_out;	/* fd 0 / 1 */
+
+	/* the control process only */
+	int		 pbsz_done;
+	int		 reading;		/* a CHN_READ awaits its CHN_INPUT */
+	struct buf	 ctl_session;		/* the control TLS session (CHN_UP, for REL_INIT) */
 	int		 busy;			/* a transfer runs: no idle timeout */
 	int		 inflight;		/* a relayed command awaits REL_READY */
 	time_t		 login_start;		/* the login timer counts from here */
@@ -164,5 +170,6 @@ void	 reply_greeting(struct session *s);
 
 /* What a process that owns the client connection sends when it dies. */
 #define REPLY_FATAL	"421 Service not available, closing control connection.\r\n"
+#define REPLY_TLS_FAILED "421 TLS negotiation failed, closing control connection.\r\n"
 
 #endif

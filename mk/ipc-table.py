@@ -10,8 +10,9 @@ this output between its "ipc.def begin" and "ipc.def end" lines; mk/lint.sh
 import re
 import sys
 
-WHO = {"MON": "monitor", "CTL": "control", "USR": "user", "KEY": "key"}
-STATE = {"IPC_PREAUTH": "before login", "IPC_START": "at login", "IPC_USER": "logged in"}
+WHO = {"MON": "monitor", "CTL": "control", "USR": "user", "KEY": "key", "TLS": "TLS"}
+STATE = {"IPC_PREAUTH": "before login", "IPC_START": "at login", "IPC_USER": "logged in",
+         "IPC_ANY": "any time"}
 FDS = {"NOFD": "", "FD": ", with a descriptor", "MAYFD": ", with a descriptor if connected"}
 
 

@@ -66,8 +66,8 @@ decode_all(const struct msg *m)
 	int from, to;
 	size_t i;
 
-	for (from = IPC_MON; from <= IPC_KEY; from++)
-		for (to = IPC_MON; to <= IPC_KEY; to++)
+	for (from = IPC_MON; from <= IPC_TLS; from++)
+		for (to = IPC_MON; to <= IPC_TLS; to++)
 			for (i = 0; i < 3 + IPC_NTYPES; i++) {
 				memset(&in, 0, sizeof(in));
 				in.type = m->type;
