@@ -634,7 +634,7 @@ mon_drop_client(void)
  * TLS process keeps the client's fds 0/1, the control process has none).
  */
 static pid_t
-mon_start_nopriv(struct mon *m, enum ipc_peer what, int mon, int chan, const int close_fds[3])
+mon_start_nopriv(struct mon *m, enum ipc_peer what, int mon, int chan, const int close_fds[4])
 {
 	struct session *s = m->s;
 	const struct conf *c = s->conf;
@@ -655,7 +655,7 @@ mon_start_nopriv(struct mon *m, enum ipc_peer what, int mon, int chan, const int
 		die("fork: %s", strerror(errno));
 	if (pid > 0)
 		return pid;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (close_fds[i] != -1)
 			close(close_fds[i]);
 	if (s->xferlog_fd != -1)
@@ -697,11 +697,11 @@ mon_start_session(struct mon *m)
 	m->tls_fd = tls[0];
 	m->ctl_fd = ctl[0];
 	m->tls_pid = mon_start_nopriv(m, IPC_TLS, tls[1], chan[0],
-	    (const int[3]){ tls[0], ctl[0], ctl[1] });
+	    (const int[4]){ tls[0], ctl[0], ctl[1], chan[1] });
 	close(tls[1]);
 	close(chan[0]);
 	m->ctl_pid = mon_start_nopriv(m, IPC_CTL, ctl[1], chan[1],
-	    (const int[3]){ tls[0], ctl[0], -1 });
+	    (const int[4]){ tls[0], ctl[0], -1, -1 });
 	close(ctl[1]);
 	close(chan[1]);
 }

@@ -1,7 +1,7 @@
-"""The monitor against a compromised control or user process (raw IPC frames).
+"""The monitor against a compromised TLS, control or user process (raw IPC frames).
 
 These tests need the test-hook build (make boundary-check builds build-hooks/ and
-runs them with FTPD_HOOKS pointing at it): there, a control or user process
+runs them with FTPD_HOOKS pointing at it): there, a TLS, control or user process
 whose environment names an abstract socket hands its monitor socket to the test
 and stops (ftpd/testhook.c), and the test plays that process, as an attacker
 running code in it would.  Each misuse must be refused by the monitor itself,
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 # common/ipc.def, in its order
 MON_AUTH, MON_AUTH_OK, MON_AUTH_FAIL, MON_PORT20, MON_FD, MON_CERT_LOGIN = 1, 2, 3, 4, 5, 6
 MON_XFERLOG, REL_INIT, REL_REPLY = 8, 9, 11
+MON_CHANNEL, CTL_TLS = 22, 1
 
 
 def u8(v):
@@ -54,7 +55,7 @@ def sockaddr_in(host, port):
 
 
 def login_frame(user, pw):
-    return frame(MON_AUTH, field(user) + field(pw) + u8(0) + field(b""))
+    return frame(MON_AUTH, field(user) + field(pw))
 
 
 class Monitor:
@@ -99,21 +100,24 @@ class Monitor:
             return False
 
 
-def hooked(ftpenv, which, **opts):
-    """Start the hook build with WHICH ("CTL" or "USR") handing over; returns the
-    server and a function that accepts the handed-over monitor socket."""
-    name = "ftpdtest-%s-%s" % (ftpenv.token[:16], which)
-    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    ls.bind("\0" + name)
-    ls.listen(4)
-    ls.settimeout(15)
+def hooked(ftpenv, which, also=None, **opts):
+    """Start the hook build with WHICH ("TLS", "CTL" or "USR"), and ALSO if given,
+    handing over; returns the server and a function that accepts the handed-over
+    monitor socket (take(ALSO) for the other one)."""
+    listeners, names = {}, {}
+    for who in [which] + ([also] if also else []):
+        names["FTPD_TEST_%s_SOCK" % who] = name = "ftpdtest-%s-%s" % (ftpenv.token[:16], who)
+        ls = listeners[who] = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        ls.bind("\0" + name)
+        ls.listen(4)
+        ls.settimeout(15)
     env = ftpenv.env
-    ftpenv.env = lambda: dict(env(), **{"FTPD_TEST_%s_SOCK" % which: name})
+    ftpenv.env = lambda: dict(env(), **names)
     ftpenv.ftpd = HOOKS
     srv = ftpenv.inetd(login_delay=0, **opts)
 
-    def take():
-        conn, _ = ls.accept()
+    def take(who=which):
+        conn, _ = listeners[who].accept()
         conn.settimeout(15)
         _, anc, _, _ = conn.recvmsg(1, socket.CMSG_SPACE(4))
         fd = struct.unpack("i", anc[0][2][:4])[0]
@@ -150,14 +154,16 @@ def test_control_cannot_ask_for_port20(ftpenv):
 BAD_FRAMES = {
     # what the control process sends -> what the monitor logs as it ends the session
     "trailing byte": (login_frame("alice", "x") + b"", b"!", "MON_AUTH with a bad last field"),
-    "user too long": (frame(MON_AUTH, field("a" * 129) + field("x") + u8(0) + field(b"")),
+    "user too long": (frame(MON_AUTH, field("a" * 129) + field("x")),
                       b"", "MON_AUTH with a bad user field"),
-    "tls flag 2": (frame(MON_AUTH, field("alice") + field("x") + u8(2) + field(b"")),
-                   b"", "MON_AUTH with a bad tls field"),
-    "NUL in name": (frame(MON_AUTH, field(b"al\0ice") + field("x") + u8(0) + field(b"")),
+    "NUL in name": (frame(MON_AUTH, field(b"al\0ice") + field("x")),
                     b"", "MON_AUTH with a bad user field"),
-    "no certificate": (frame(MON_CERT_LOGIN, field("alice") + field(b"")),
-                       b"", "MON_CERT_LOGIN with a bad tls_transcript field"),
+    "certificate bytes": (frame(MON_CERT_LOGIN, field("alice") + field(b"\x30\x82")),
+                          b"", "MON_CERT_LOGIN with a bad last field"),
+    "channel report": (frame(MON_CHANNEL, u8(CTL_TLS) + field(b"")), b"",
+                       "MON_CHANNEL from the control process"),
+    "signature": (frame(17, u8(1) + field(b"\x07" * 51)), b"",
+                  "MON_SIGN from the control process"),
     "answer type": (frame(MON_AUTH_FAIL, u8(0) + field("no")), b"",
                     "MON_AUTH_FAIL from the control process"),
     "relay type": (frame(REL_REPLY, field("230 ok\r\n")), b"",
@@ -239,6 +245,29 @@ def test_no_second_login_while_logged_in(ftpenv):
     assert time.monotonic() - start < 10
     relay.close()
     assert_session_over(ftpenv, mon)
+    c.close()
+
+
+@pytest.mark.parametrize("claim", [True, False])
+def test_control_cannot_claim_tls(ftpenv, claim):
+    """Under tls_required login, a compromised control process on a plain-text
+    channel gets no local login with a correct password: the monitor has the
+    channel's protection from the TLS process.  A MON_AUTH in the old layout, whose
+    flag said "TLS", ends the session; the current one gets 530."""
+    srv, take = hooked(ftpenv, "CTL", tls_required="login", **tls_cert_opts(ftpenv))
+    c = ftpenv.connect(srv)
+    mon = take()
+    pw = USERS["alice"]["pw"]
+    mon.send(frame(MON_AUTH, field("alice") + field(pw) + u8(1) + field(b"")) if claim
+             else login_frame("alice", pw))
+    r = mon.recv()
+    if claim:
+        assert r is None, "a claim of TLS was answered: %r" % (r,)
+        assert_session_over(ftpenv, mon)
+    else:
+        assert r is not None and r[0] == MON_AUTH_FAIL, r
+        logs(ftpenv, "a password in clear text (tls_required)")
+        hang_up(ftpenv, mon)
     c.close()
 
 
@@ -331,21 +360,60 @@ def der_of(pem_file):
         return ssl.PEM_cert_to_DER_cert(f.read())
 
 
-@pytest.mark.parametrize("forged", [False, True])
-def test_public_certificate_alone_logs_nobody_in(ftpenv, pki, forged):
-    """A compromised control process that reports alice's (mapped) public certificate,
-    alone or in a forged TLS 1.3 handshake, gets "give the password" (331) from the
-    monitor, never a login; the reason is in syslog."""
+def test_certificate_login_needs_a_handshake(ftpenv, pki):
+    """A compromised control process asking for alice's certificate login on a channel
+    that had no TLS handshake gets "give the password" (331), never a login: the
+    certificate comes to the monitor from the TLS process, not from the FTP parser."""
     srv, take = hooked(ftpenv, "CTL", **cert_opts(ftpenv, pki))
     c = ftpenv.connect(srv)
     mon = take()
-    der = der_of(pki.alice[0])
-    mon.send(frame(MON_CERT_LOGIN, field("alice") + field(forged_transcript(der) if forged
-                                                          else der)))
+    mon.send(frame(MON_CERT_LOGIN, field("alice")))
     r = mon.recv()
     assert r is not None and r[0] == MON_CERT_PASS, r
-    logs(ftpenv, "not this session's" if forged else "no TLS handshake to check")
+    logs(ftpenv, "This account needs a client certificate")
     hang_up(ftpenv, mon)
+    c.close()
+
+
+@pytest.mark.parametrize("own_sig", [False, True])
+def test_public_certificate_alone_logs_nobody_in(ftpenv, pki, own_sig):
+    """Compromised TLS and control processes that report alice's (mapped) public
+    certificate in a forged TLS 1.3 handshake get "give the password" (331) from the
+    monitor, never a login: with a server signature that is not the monitor's, or with
+    the monitor's own but no client signature it could make."""
+    srv, take = hooked(ftpenv, "TLS", "CTL", **cert_opts(ftpenv, pki))
+    c = ftpenv.connect(srv)
+    tls = take("TLS")
+    ctl = take("CTL")
+    sig = b"\x01" * 256
+    if own_sig:
+        tls.send(frame(MON_SIGN, u8(1) + field(DIGEST_INFO)))
+        r = tls.recv()
+        assert r is not None and r[0] == MON_SIG and r[1][0] == 1, r
+        sig = r[1][5:]
+    else:   # a signature for some other handshake first, as the monitor wants one
+        tls.send(frame(MON_SIGN, u8(1) + field(DIGEST_INFO)))
+        assert tls.recv()[0] == MON_SIG
+    tls.send(frame(MON_CHANNEL, u8(CTL_TLS) + field(forged_transcript(der_of(pki.alice[0]),
+                                                                      sig))))
+    ctl.send(frame(MON_CERT_LOGIN, field("alice")))
+    r = ctl.recv()
+    assert r is not None and r[0] == MON_CERT_PASS, r
+    logs(ftpenv, "does not verify" if own_sig else "not this session's")
+    hang_up(ftpenv, ctl)
+    c.close()
+
+
+def test_channel_report_needs_the_signed_handshake(ftpenv):
+    """A TLS process that reports a protected channel before the monitor made the
+    control handshake's signature (a handshake it never had) ends the session."""
+    srv, take = hooked(ftpenv, "TLS", **tls_cert_opts(ftpenv))
+    c = ftpenv.connect(srv)
+    mon = take()
+    mon.send(frame(MON_CHANNEL, u8(CTL_TLS) + field(b"")))
+    assert mon.recv() is None
+    assert_session_over(ftpenv, mon)
+    logs(ftpenv, "MON_CHANNEL from the TLS process out of order")
     c.close()
 
 
@@ -361,7 +429,7 @@ DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420") + b"\x07" 
 def test_one_control_signature_per_session(ftpenv):
     """The monitor has one signature made for the control handshake; a second
     MON_SIGN in the same session is refused (ok 0)."""
-    srv, take = hooked(ftpenv, "CTL", **tls_cert_opts(ftpenv))
+    srv, take = hooked(ftpenv, "TLS", **tls_cert_opts(ftpenv))
     c = ftpenv.connect(srv)
     mon = take()
     answers = []
@@ -377,7 +445,7 @@ def test_one_control_signature_per_session(ftpenv):
 
 def test_no_raw_rsa_but_pss(ftpenv):
     """A raw RSA operation on what is no PSS encoding (a decryption, say) is refused."""
-    srv, take = hooked(ftpenv, "CTL", **tls_cert_opts(ftpenv))
+    srv, take = hooked(ftpenv, "TLS", **tls_cert_opts(ftpenv))
     c = ftpenv.connect(srv)
     mon = take()
     mon.send(frame(MON_SIGN, u8(2) + field(b"\x5a" * 256)))
