@@ -78,9 +78,13 @@ decode_all(const struct msg *m)
 				buf_append(&in.raw.body, buf_cstr(&m->body), m->body.len);
 				if ((i < 3 ? ipc_decode(&in, states[i], IPC_NONE, why, sizeof(why)) :
 				    ipc_decode(&in, 0, (enum ipc_type)(i - 3), why, sizeof(why))) == 0) {
-					if (in.type == MON_AUTH && (strlen(in.u.auth.user) > MAX_USER ||
-					    !inside(&in.raw, in.u.auth.tls_transcript.p,
-					    in.u.auth.tls_transcript.len)))
+					if (in.type == MON_AUTH && strlen(in.u.auth.user) > MAX_USER)
+						abort();
+					if (in.type == MON_CHANNEL && !inside(&in.raw,
+					    in.u.channel.tls_transcript.p, in.u.channel.tls_transcript.len))
+						abort();
+					if (in.type == CHN_INPUT && (in.u.chn_input.data.len > CTL_READ_MAX ||
+					    !inside(&in.raw, in.u.chn_input.data.p, in.u.chn_input.data.len)))
 						abort();
 					if (in.type == REL_CMD && strlen(in.u.cmd.line) > MAX_CMDLINE)
 						abort();

@@ -52,8 +52,8 @@ import pytest
 from ftpclient import (SLOW, TIMEOUT, TOOL_TIMEOUT, DataConn, FtpClient, ProtocolError,
                        Reply, Xfer, curl, lftp, printable, recv_all, run_tool, tool)
 from procs import (all_pids, describe_procs, descendants, holds_socket,
-                   is_zombie, proc_cmdline, proc_root, proc_status, socket_inode,
-                   token_pids, wait_for)
+                   is_tls_process, is_zombie, proc_cmdline, proc_root, proc_status,
+                   socket_inode, token_pids, wait_for)
 
 # the tests import everything from here
 __all__ = [

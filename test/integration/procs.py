@@ -47,6 +47,15 @@ def proc_root(pid):
         return None
 
 
+def is_tls_process(pid):
+    """Is PID (an unprivileged pre-login process of a session) the TLS process, which
+    holds the client connection as fds 0 and 1?  (The control process has /dev/null.)"""
+    try:
+        return os.readlink("/proc/%d/fd/0" % pid).startswith("socket:")
+    except OSError:
+        return False
+
+
 def proc_cmdline(pid):
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from ftpdtest import (HELLO, NOBODY_UID, TIMEOUT, USERS, descendants, describe_procs,
-                      free_port_block, proc_status, recv_all, wait_for)
+                      free_port_block, is_tls_process, proc_status, recv_all, wait_for)
 from test_data_abort import read
 from test_tls import certs, tls_client, tls_opts  # noqa: F401  (certs is a fixture)
 
@@ -540,15 +540,17 @@ def test_pam_failure(ftpenv, kind):
 # a process of the session dies
 
 def session_roles(srv, c):
-    """{'monitor', 'control', 'user', 'transfer'} -> pid (None if not there)."""
+    """{'monitor', 'tls', 'control', 'user', 'transfer'} -> pid (None if not there)."""
     mon = srv.pid_for(c)
-    roles = {"monitor": mon, "control": None, "user": None, "transfer": None}
+    roles = {"monitor": mon, "tls": None, "control": None, "user": None, "transfer": None}
     for p in descendants(mon):
         st = proc_status(p)
         if not st:
             continue
-        if st["PPid"] == mon:
-            roles["control" if st["Uid"][0] == NOBODY_UID else "user"] = p
+        if st["PPid"] == mon and st["Uid"][0] == NOBODY_UID:
+            roles["tls" if is_tls_process(p) else "control"] = p
+        elif st["PPid"] == mon:
+            roles["user"] = p
         else:
             roles["transfer"] = p
     return roles
@@ -593,6 +595,22 @@ def test_user_process_killed_mid_stor(ftpenv):
     assert_gone(ftpenv)
     assert read(path) == OLD
     assert_no_temp(home(ftpenv))
+
+
+def test_tls_process_killed(ftpenv):
+    """The TLS process (the owner of the client connection) is killed during a RETR: the
+    connection closes, the control process ends with its channel, the monitor logs it and
+    ends, the user and transfer processes go too."""
+    big_file(ftpenv)
+    srv, c = logged_in(ftpenv)
+    dc, _ = stalled_retr(c, "big.bin")
+    os.kill(wait_roles(srv, c, "tls", "control", "user", "transfer")["tls"], signal.SIGKILL)
+    try:
+        assert c.wait_closed() == []
+    finally:
+        dc.close()
+    expect_log(ftpenv, r"TLS process \d+ killed by signal 9")
+    assert_gone(ftpenv)
 
 
 def test_control_process_killed(ftpenv):

@@ -16,8 +16,8 @@ import pytest
 
 import ftpdtest
 from ftpclient import tls_context
-from ftpdtest import (NOBODY_UID, SLOW, USERS, descendants, holds_socket, proc_status,
-                      socket_inode, wait_for)
+from ftpdtest import (NOBODY_UID, SLOW, USERS, descendants, holds_socket, is_tls_process,
+                      proc_status, socket_inode, wait_for)
 from test_tls import certs, tls_opts  # noqa: F401  (certs is a fixture)
 
 ALICE_PW = USERS["alice"]["pw"]
@@ -311,7 +311,8 @@ def test_monitor_ends_a_stuck_control_process(ftpenv):
     c = ftpenv.connect(srv)
     mon = srv.pid_for(c)
     ctl = wait_for(lambda: next((p for p in descendants(mon) if (proc_status(p) or {})
-                                 .get("Uid", [None])[0] == NOBODY_UID), None), 10)
+                                 .get("Uid", [None])[0] == NOBODY_UID and
+                                 not is_tls_process(p)), None), 10)
     assert ctl, "no control process"
     os.kill(ctl, signal.SIGSTOP)
     start = time.monotonic()

@@ -53,14 +53,14 @@ def test_monitor_is_root(server, client):
 
 
 def test_prelogin_control_process(ftpenv, server, client):
-    """Before login the control process is nobody in all uid fields, chrooted to empty_dir."""
-    found = wait_procs_with_uid(server, client, NOBODY_UID)
+    """Before login the TLS and control processes are nobody in all uid fields,
+    chrooted to empty_dir."""
+    found = wait_procs_with_uid(server, client, NOBODY_UID, count=2)
     mon, pids = session(server, client)
-    assert len(found) == 1, describe_procs(pids)
-    ctl = found[0]
-    st = proc_status(ctl)
-    assert st["Gid"][0] != 0
-    assert proc_root(ctl) == os.path.realpath(ftpenv.empty_dir), describe_procs(pids)
+    assert len(found) == 2, describe_procs(pids)
+    for p in found:
+        assert proc_status(p)["Gid"][0] != 0
+        assert proc_root(p) == os.path.realpath(ftpenv.empty_dir), describe_procs(pids)
     assert_unprivileged(pids, mon)
     roots = [p for p in pids if 0 in proc_status(p).get("Uid", [])]
     assert roots == [mon], "root processes besides the monitor:\n" + describe_procs(pids)
@@ -157,8 +157,13 @@ def test_monitor_does_not_hold_client_socket(server, alice):
         describe_procs(pids)
 
 
-def test_control_socket_owned_by_control_process(server, alice):
-    """Only the unprivileged control process holds the control socket (not the user process)."""
+def test_control_socket_owned_by_the_tls_process(server, alice):
+    """Only the unprivileged TLS process holds the control socket: not the user process,
+    and not the control process (the FTP parser), whose fds 0 and 1 are /dev/null."""
     holders, pids = control_socket_holders(server, alice)
     uids = [proc_status(p)["Uid"][0] for p in holders]
     assert uids == [NOBODY_UID], "control socket holders:\n" + describe_procs(holders)
+    parsers = [p for p in procs_with_uid(pids, NOBODY_UID) if p not in holders]
+    assert len(parsers) == 1, describe_procs(pids)
+    for fd in (0, 1):
+        assert os.readlink("/proc/%d/fd/%d" % (parsers[0], fd)) == "/dev/null"

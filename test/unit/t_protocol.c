@@ -285,8 +285,8 @@ t_decode(int sock, enum ipc_peer from, enum ipc_peer to, unsigned state, enum ip
 /* What an encoder sends, its decoder gives back, field for field. */
 TEST(ipc_round_trip)
 {
-	struct ipc_auth a = { .user = "alice", .pass = "secret", .tls = 1,
-	    .tls_transcript = { "DER", 3 } };
+	struct ipc_auth a = { .user = "alice", .pass = "secret" };
+	struct ipc_channel c = { .state = CTL_TLS, .tls_transcript = { "DER", 3 } };
 	struct ipc_xferlog x = { .secs = 7, .bytes = 1ULL << 40, .type = 'b', .dir = 'i',
 	    .done = 'c', .path = "/srv/ftp/f" };
 	struct ipc_in in;
@@ -300,11 +300,16 @@ TEST(ipc_round_trip)
 	ASSERT_EQ_INT(in.type, MON_AUTH);
 	ASSERT_EQ_STR(in.u.auth.user, "alice");
 	ASSERT_EQ_STR(in.u.auth.pass, "secret");
-	ASSERT_EQ_INT(in.u.auth.tls, 1);
-	ASSERT_EQ_INT(in.u.auth.tls_transcript.len, 3);
-	ASSERT_MEM_EQ(in.u.auth.tls_transcript.p, "DER", 3);
 	ipc_free(&in);
 	ASSERT_EQ_STR(in.u.auth.pass, "");	/* wiped */
+
+	ASSERT_EQ_INT(ipc_send_channel(sp[0], &c, -1), 0);
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_TLS, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
+	    sizeof(why)), 0);
+	ASSERT_EQ_INT(in.u.channel.state, CTL_TLS);
+	ASSERT_EQ_INT(in.u.channel.tls_transcript.len, 3);
+	ASSERT_MEM_EQ(in.u.channel.tls_transcript.p, "DER", 3);
+	ipc_free(&in);
 
 	ASSERT_EQ_INT(ipc_send_xferlog(sp[0], &x, -1), 0);
 	ASSERT_EQ_INT(t_decode(sp[1], IPC_USR, IPC_MON, IPC_USER, IPC_NONE, &in, why,
@@ -331,10 +336,8 @@ TEST(ipc_round_trip)
 TEST(ipc_decoder_refuses)
 {
 	static const unsigned char user_too_long[4 + 129] = { 0, 0, 0, 129, 'a' };
-	static const unsigned char tls_two[] = { 0, 0, 0, 1, 'a', 0, 0, 0, 1, 'x', 2,
-	    0, 0, 0, 0 };
-	static const unsigned char trailing[] = { 0, 0, 0, 1, 'a', 0, 0, 0, 1, 'x', 1,
-	    0, 0, 0, 0, '!' };
+	static const unsigned char plain_channel[] = { CTL_PLAIN, 0, 0, 0, 0 };
+	static const unsigned char trailing[] = { 0, 0, 0, 1, 'a', 0, 0, 0, 1, 'x', '!' };
 	static const unsigned char nul_in_cmd[] = { 0, 0, 0, 3, 'A', 0, 'B' };
 	static const unsigned char bad_dir[] = { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
 	    'b', 'x', 'c', 0, 0, 0, 1, '/' };
@@ -365,10 +368,10 @@ TEST(ipc_decoder_refuses)
 	    sizeof(why)), -1);
 	ASSERT_EQ_STR(why, "MON_AUTH with a bad user field");
 	ipc_free(&in);
-	t_send_frame(sp[0], MON_AUTH, tls_two, sizeof(tls_two));
-	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
+	t_send_frame(sp[0], MON_CHANNEL, plain_channel, sizeof(plain_channel));
+	ASSERT_EQ_INT(t_decode(sp[1], IPC_TLS, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
 	    sizeof(why)), -1);
-	ASSERT_EQ_STR(why, "MON_AUTH with a bad tls field");
+	ASSERT_EQ_STR(why, "MON_CHANNEL with a bad state field");
 	ipc_free(&in);
 	t_send_frame(sp[0], MON_AUTH, trailing, sizeof(trailing));
 	ASSERT_EQ_INT(t_decode(sp[1], IPC_CTL, IPC_MON, IPC_PREAUTH, IPC_NONE, &in, why,
@@ -410,8 +413,13 @@ TEST(ipc_decoder_refuses)
 /* Each receiver reads at most the largest message ipc.def lets its peer send it. */
 TEST(ipc_frame_bounds)
 {
-	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) >= CERT_DER_MAX + MAX_USER + MAX_PASS);
-	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) < TLS_TRANSCRIPT_MAX + 1024);
+	/* the FTP parser sends the monitor names and passwords, no certificate */
+	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) >= MAX_USER + MAX_PASS);
+	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_MON) < MAX_USER + MAX_PASS + 64);
+	ASSERT_TRUE(ipc_max(IPC_TLS, IPC_MON) >= CERT_DER_MAX);
+	ASSERT_TRUE(ipc_max(IPC_TLS, IPC_MON) < TLS_TRANSCRIPT_MAX + 1024);
+	ASSERT_TRUE(ipc_max(IPC_TLS, IPC_CTL) < TLS_SESSION_MAX + 1024);
+	ASSERT_TRUE(ipc_max(IPC_CTL, IPC_TLS) >= REPLY_WIRE_MAX);
 	ASSERT_TRUE(ipc_max(IPC_USR, IPC_MON) < MAX_PATH + 64);
 	ASSERT_TRUE(ipc_max(IPC_USR, IPC_CTL) >= REPLY_WIRE_MAX);
 	ASSERT_EQ_INT(ipc_max(IPC_MON, IPC_MON), 0);
