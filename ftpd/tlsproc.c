@@ -249,7 +249,6 @@ tlsproc_run(struct session *s)
 {
 	struct pollfd pfd[2];
 	struct ipc_in m;
-	int r;
 
 	tlp_session = s;
 	tlp_write_ms = (int)s->conf->idle_timeout * 1000;
@@ -263,7 +262,7 @@ tlsproc_run(struct session *s)
 		}
 		pfd[0] = (struct pollfd){ s->chan_fd, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ s->client_in, tlp_want ? POLLIN : 0, 0 };
-		if ((r = idle_poll(pfd, 2, -1)) == -1) {
+		if (idle_poll(pfd, 2, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));

@@ -62,8 +62,9 @@ def assert_no_temp(d):
 
 
 def assert_idle_session(ftpenv):
-    """The session is back to its monitor, control and user process: no transfer process."""
-    ok = wait_for(lambda: len(ftpenv.session_pids()) == 3, TIMEOUT)
+    """The session is back to its monitor, TLS, control and user process: no transfer
+    process."""
+    ok = wait_for(lambda: len(ftpenv.session_pids()) == 4, TIMEOUT)
     assert ok, "session processes:\n" + describe_procs(ftpenv.session_pids())
 
 
