@@ -343,6 +343,9 @@ mon_cert_login(struct mon *m, struct ipc_in *req)
 	 * stranger which accounts exist or what their certificate lacks.
 	 */
 	mon_cert_eval(m, user, &mc);
+	if (!mc.present)	/* the control process asked, but no handshake brought one */
+		log_msg(LOG_NOTICE | LOG_AUTH, "certificate login for %s from %s refused: no "
+		    "client certificate on this connection's TLS handshake", user, m->s->peer_str);
 	if (!mc.ok || !mon_account_ok(m, user, pw)) {
 		/* a verification that logs nobody in counts like a failed login */
 		if (++m->fails >= m->s->conf->login_attempts) {

@@ -370,7 +370,7 @@ def test_certificate_login_needs_a_handshake(ftpenv, pki):
     mon.send(frame(MON_CERT_LOGIN, field("alice")))
     r = mon.recv()
     assert r is not None and r[0] == MON_CERT_PASS, r
-    logs(ftpenv, "This account needs a client certificate")
+    logs(ftpenv, "no client certificate on this connection's TLS handshake")
     hang_up(ftpenv, mon)
     c.close()
 

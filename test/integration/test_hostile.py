@@ -468,8 +468,11 @@ def monitor_of(ftpenv, srv, sock):
     """The monitor of the session on SOCK: the parent of the process holding its socket."""
     inode = socket_inode(srv.port, sock.getsockname()[1])
     assert inode is not None
-    holders = wait_for(lambda: [p for p in ftpenv.session_pids() if holds_socket(p, inode)], 10)
-    assert len(holders) == 1, holders
+    # once set up, only the TLS process (nobody) holds it; until then the monitor does
+    holders = wait_for(lambda: (lambda h: h if len(h) == 1 and
+                                (proc_status(h[0]) or {}).get("Uid", [0])[0] != 0 else None)(
+        [p for p in ftpenv.session_pids() if holds_socket(p, inode)]), 10)
+    assert holders, "no unprivileged process holds the session's socket"
     return proc_status(holders[0])["PPid"]
 
 
