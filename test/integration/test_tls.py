@@ -12,7 +12,7 @@ import pytest
 
 import ftpdtest
 from ftpclient import ReuseFTP_TLS, ftps_retr as retr, tls_context as context
-from ftpdtest import HELLO, USERS
+from ftpdtest import HELLO, USERS, WRAPPER
 
 ALICE_PW = USERS["alice"]["pw"]
 DATA = bytes(range(256)) * 4096      # 1 MiB with every byte value
@@ -428,7 +428,11 @@ def test_wget_explicit_and_implicit(ftpenv, certs, tmp_path):
     """wget (GnuTLS): ftps:// with AUTH TLS and PROT P, and --ftps-implicit against ftpsd."""
     if not shutil.which("wget"):
         pytest.skip("SKIPPED: wget is not installed")
-    srv = ftpenv.inetd(**tls_opts(certs))
+    # Under valgrind the server is so slow that GnuTLS takes the control connection's
+    # session data before our TLS 1.3 ticket has arrived, cannot resume, and wget then
+    # aborts: the plain runs check resumption, the valgrind run the server's memory.
+    opts = tls_opts(certs, **({"tls_session_reuse_exempt": "alice"} if WRAPPER else {}))
+    srv = ftpenv.inetd(**opts)
     out = tmp_path / "w1"
     subprocess.run(["wget", "-q", "--no-check-certificate", "-O", str(out),
                     "ftps://alice:%s@127.0.0.1:%d/hello.txt" % (ALICE_PW, srv.port)],
@@ -437,7 +441,7 @@ def test_wget_explicit_and_implicit(ftpenv, certs, tmp_path):
     ftpsd = os.path.join(os.path.dirname(ftpenv.ftpd), "ftpsd")
     env = ftpdtest.FtpEnv(ftpd=ftpsd, syslog=ftpenv.syslog)
     try:
-        srv2 = env.inetd(**tls_opts(certs))
+        srv2 = env.inetd(**opts)
         out2 = tmp_path / "w2"
         subprocess.run(["wget", "-q", "--no-check-certificate", "--ftps-implicit", "-O",
                         str(out2), "ftps://alice:%s@127.0.0.1:%d/hello.txt"
