@@ -3,10 +3,11 @@
  *
  * Runs as root for the whole session and never reads a byte from the network:
  * it gives the client connection to the TLS process, starts the control
- * process behind it, and then only speaks the IPC of ipc.def.  It does the logins (PAM, anonymous, the legacy
- * ftpusers/ftpchroot/shells/nologin files), forks the user process with the
- * user's credentials, binds port 20 on request, and closes the PAM session
- * when the user process ends.  Requests are checked against a permission table
+ * process behind it, and then only speaks the IPC of ipc.def.  It does the
+ * logins (PAM, anonymous, the legacy ftpusers/ftpchroot/shells/nologin files,
+ * the proof of a client certificate), forks the user process with the user's
+ * credentials, binds port 20 on request, and closes the PAM session when the
+ * user process ends.  Requests are checked against a permission table
  * (who may send it, in which state); anything else ends the session.
  */
 #include <errno.h>
@@ -634,9 +635,9 @@ mon_drop_client(void)
  * TLS process keeps the client's fds 0/1, the control process has none).
  */
 static pid_t
-mon_start_nopriv(struct mon *m, enum ipc_peer what, int mon, int chan, const int close_fds[4])
+mon_start_nopriv(struct session *s, enum ipc_peer what, int mon, int chan,
+    const int close_fds[4])
 {
-	struct session *s = m->s;
 	const struct conf *c = s->conf;
 	struct passwd *pw = getpwnam(c->nopriv_user);
 	struct creds cr;
@@ -696,11 +697,11 @@ mon_start_session(struct mon *m)
 		die("socketpair: %s", strerror(errno));
 	m->tls_fd = tls[0];
 	m->ctl_fd = ctl[0];
-	m->tls_pid = mon_start_nopriv(m, IPC_TLS, tls[1], chan[0],
+	m->tls_pid = mon_start_nopriv(m->s, IPC_TLS, tls[1], chan[0],
 	    (const int[4]){ tls[0], ctl[0], ctl[1], chan[1] });
 	close(tls[1]);
 	close(chan[0]);
-	m->ctl_pid = mon_start_nopriv(m, IPC_CTL, ctl[1], chan[1],
+	m->ctl_pid = mon_start_nopriv(m->s, IPC_CTL, ctl[1], chan[1],
 	    (const int[4]){ tls[0], ctl[0], -1, -1 });
 	close(ctl[1]);
 	close(chan[1]);
