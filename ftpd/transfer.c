@@ -368,6 +368,23 @@ xfer_send_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
 		result_eof(r, res);
 }
 
+static int xfer_out = -1;	/* the transfer process's result pipe to the user process */
+
+/*
+ * Has the user process gone (its end of the result pipe is closed)?  It
+ * closes its descriptors as it dies, before the kernel tells this process
+ * (PR_SET_PDEATHSIG), and a client that saw the session end may close the
+ * data connection in between: an upload that nobody can answer 226 for is
+ * never made visible.
+ */
+static int
+xfer_orphaned(void)
+{
+	struct pollfd p = { xfer_out, 0, 0 };
+
+	return xfer_out != -1 && poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 /* STOR, APPE, STOU: network to file. */
 static void
 xfer_recv_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct xfer_result *res)
@@ -413,6 +430,10 @@ xfer_recv_file(struct session *s, struct xfer_req *r, struct dconn *dc, struct x
 		return;
 	}
 	r->fd = -1;
+	if (xfer_orphaned()) {
+		result(res, FTP_BADSENDNET, "Session ended; upload not stored.");
+		return;
+	}
 	if (r->temp[0] != '\0' && renameat2(AT_FDCWD, r->temp, AT_FDCWD, r->name,
 	    s->anonymous ? RENAME_NOREPLACE : 0) == -1) {
 		result(res, FTP_BADNAME, errno == EEXIST ? "File exists: not overwritten." :
@@ -531,6 +552,7 @@ xfer_child(struct session *s, struct xfer_req *r, int bound, int out)
 	struct dconn dc = { -1, NULL };
 
 	memset(&res, 0, sizeof(res));
+	xfer_out = out;
 	signal(SIGPIPE, SIG_IGN);
 	rl_start(&xfer_rl, s->anonymous ? s->conf->anon_max_rate : s->conf->local_max_rate);
 	dc.fd = data_open(s, bound, res.text, sizeof(res.text));
