@@ -15,7 +15,6 @@
 #include "ipc.h"
 #include "log.h"
 #include "session.h"
-#include "tls.h"
 
 static int
 is_anonymous(const struct session *s, const char *user)

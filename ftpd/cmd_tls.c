@@ -2,10 +2,11 @@
  * cmd_tls.c: the RFC 2228 / RFC 4217 security commands: AUTH, ADAT, PBSZ,
  * PROT, CCC, MIC, CONF, ENC.
  *
- * They always run in the control process, which owns the control
- * connection's TLS; PROT changes are passed on to the user process, which
- * enforces them when a transfer command comes (521/522).  Never lets bytes
- * read before the handshake be executed after it.
+ * They always run in the control process, which tells the TLS process
+ * (tlsproc.c) when the control connection's TLS starts and ends; PROT
+ * changes are passed on to the user process, which enforces them when a
+ * transfer command comes (521/522).  Never lets bytes read before the
+ * handshake be executed after it.
  */
 #include <ctype.h>
 #include <errno.h>

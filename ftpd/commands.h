@@ -23,7 +23,7 @@ struct session;
 #define F_MIDXFER	0x20	/* answered while a transfer runs (ABOR, STAT, NOOP, QUIT) */
 #define F_NOIMPL	0x40	/* known, not implemented: HELP marks it with '*' */
 #define F_ANONUP	0x80	/* a write anonymous users may do with anon_upload (never overwrites) */
-#define F_CTL		0x100	/* always answered by the control process (owner of the TLS state) */
+#define F_CTL		0x100	/* always answered by the control process (it keeps the TLS state) */
 #define F_PRETLS	0x200	/* allowed before AUTH when tls_required is "all" */
 
 typedef void cmd_fn(struct session *s, const char *arg);

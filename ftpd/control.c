@@ -325,7 +325,7 @@ control_run(struct session *s)
 	struct pollfd pfd[2];
 	time_t last;
 	long secs = 0;
-	int ms, r, want;
+	int ms, r;
 
 	ctl_session = s;
 	s->send = ctl_send;
@@ -347,8 +347,7 @@ control_run(struct session *s)
 			break;
 		ms = ctl_timeout(s, last, &secs);
 		/* read the client only when every line read so far has been answered */
-		want = !s->inflight && in->pos == in->len;
-		if (want && !s->reading)
+		if (!s->inflight && in->pos == in->len && !s->reading)
 			ctl_ask_input(s);
 		pfd[0].fd = s->chan_fd;	/* what was asked for, or the end of the client */
 		pfd[0].events = POLLIN;

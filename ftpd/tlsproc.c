@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "codes.h"
 #include "ftpd.h"
 #include "idle.h"
 #include "ipc.h"
@@ -74,14 +73,15 @@ tlp_linger(struct session *s)
 			break;
 }
 
-/* Tell the monitor what protects the channel now. */
+/* Tell the monitor what protects the channel now (TRANSCRIPT: NULL, or the handshake). */
 static void
 tlp_report(struct session *s, enum ctl_tls state, const struct buf *transcript)
 {
 	struct ipc_channel m;
 
 	m.state = (uint8_t)state;
-	m.tls_transcript = (struct ipc_bytes){ transcript->p, transcript->len };
+	m.tls_transcript = transcript != NULL ?
+	    (struct ipc_bytes){ transcript->p, transcript->len } : (struct ipc_bytes){ NULL, 0 };
 	if (ipc_send_channel(s->mon_fd, &m, -1) == -1)
 		die("monitor gone");
 }
@@ -147,8 +147,7 @@ tlp_chn_reply(struct session *s, struct ipc_in *m)
 static void
 tlp_chn_start(struct session *s, struct ipc_in *m)
 {
-	struct buf der = BUF_INIT(CERT_DER_MAX), transcript = BUF_INIT(TLS_TRANSCRIPT_MAX);
-	struct buf sess = BUF_INIT(TLS_SESSION_MAX);
+	struct buf transcript = BUF_INIT(TLS_TRANSCRIPT_MAX), sess = BUF_INIT(TLS_SESSION_MAX);
 	struct ipc_chn_up up;
 	unsigned char digest[TLS_DIGEST_LEN] = { 0 };
 
@@ -157,19 +156,18 @@ tlp_chn_start(struct session *s, struct ipc_in *m)
 		die("control process: CHN_START on a TLS channel");
 	memset(&up, 0, sizeof(up));
 	if (tlp_handshake(s, m->u.chn_start.secs) == 0) {
-		if (s->conf->tls_client_cert != CCERT_NONE && tls_peer_der(s->ctl_tls, &der) == 0 &&
+		up.ok = 1;
+		up.have_cert_digest = tls_peer_digest(s->ctl_tls, digest) == 0;
+		if (up.have_cert_digest && s->conf->tls_client_cert != CCERT_NONE &&
 		    tls_transcript(s->ctl_tls, &transcript) == -1)
 			buf_reset(&transcript);
 		tlp_report(s, CTL_TLS, &transcript);
-		up.ok = 1;
-		up.have_cert_digest = tls_peer_digest(s->ctl_tls, digest) == 0;
 		tls_session_export(s->ctl_tls, &sess);
 	}
 	up.cert_digest = (struct ipc_bytes){ digest, sizeof(digest) };
 	up.tls_session = (struct ipc_bytes){ sess.p, sess.len };
 	if (ipc_send_chn_up(s->chan_fd, &up, -1) == -1 || !up.ok)
 		_exit(0);
-	buf_free(&der);
 	buf_free(&transcript);
 	buf_free(&sess);
 }
@@ -177,14 +175,12 @@ tlp_chn_start(struct session *s, struct ipc_in *m)
 static void
 tlp_chn_clear(struct session *s, struct ipc_in *m)
 {
-	struct buf none = BUF_INIT(1);
-
 	if (s->ctl_tls == NULL)
 		die("control process: CHN_CLEAR on a plaintext channel");
 	tls_clear(s->ctl_tls, (int)s->conf->tls_handshake_timeout);
 	tls_free(s->ctl_tls);
 	s->ctl_tls = NULL;
-	tlp_report(s, CTL_CLEARED, &none);
+	tlp_report(s, CTL_CLEARED, NULL);
 	log_msg(LOG_INFO, "%s: control connection cleared (CCC)", s->peer_str);
 }
 
